@@ -1,0 +1,11 @@
+"""runlog backends: the contract (:class:`Backend`) and the built-in implementations.
+
+A backend never imports the facade (``runlog``); it sees only IR records from
+``runlog.typespec``. Built-in backends are registered through the same pluggy hook as
+third-party ones (see ``runlog.backends._plugin`` and ``docs/plugins.md``).
+"""
+
+from ._contract import Backend, BackendFactory
+from .memory import MemoryBackend
+
+__all__ = ["Backend", "BackendFactory", "MemoryBackend"]

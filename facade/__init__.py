@@ -1,0 +1,140 @@
+"""runlog: one ``log()`` call with wandb's step/commit semantics, many backends at once.
+
+Quick use::
+
+    import runlog
+    run = runlog.init(project="mnist", backends=["memory"])
+    run.log({"loss": 0.5})
+    run.finish()
+
+Heavy parts (media types, the plot helpers, ``read``) load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from runlog.typespec.errors import (
+    BackendError,
+    DataError,
+    Error,
+    FinishedRunError,
+    StaleStepError,
+    StaleStepWarning,
+    UsageError,
+)
+
+from . import _init
+from ._registry import plugin_manager
+from ._run import Run
+from ._settings import Settings
+from ._version import __version__
+from .hookspecs import hookimpl
+
+init = _init.init
+
+#: names loaded on first access: name -> (module, attribute or None for the module itself)
+_LAZY = {
+    "Image": ("runlog.typespec.image", "Image"),
+    "Video": ("runlog.typespec.video", "Video"),
+    "Audio": ("runlog.typespec.audio", "Audio"),
+    "Histogram": ("runlog.typespec.histogram", "Histogram"),
+    "Table": ("runlog.typespec.table", "Table"),
+    "Object3D": ("runlog.typespec.object3d", "Object3D"),
+    "Html": ("runlog.typespec.html", "Html"),
+    "File": ("runlog.typespec.file", "File"),
+    "plot": ("runlog.plot", None),
+    "read": ("runlog._read", "read"),
+}
+
+__all__ = [
+    "Audio",
+    "BackendError",
+    "DataError",
+    "Error",
+    "File",
+    "FinishedRunError",
+    "Histogram",
+    "Html",
+    "Image",
+    "Object3D",
+    "Run",
+    "Settings",
+    "StaleStepError",
+    "StaleStepWarning",
+    "Table",
+    "UsageError",
+    "Video",
+    "__version__",
+    "config",
+    "finish",
+    "hookimpl",
+    "init",
+    "log",
+    "plot",
+    "plugin_manager",
+    "read",
+    "run",
+    "summary",
+]
+
+
+def log(
+    data: dict[str, Any],
+    step: int | None = None,
+    commit: bool | None = None,
+    sync: bool | None = None,
+) -> None:
+    """Log to the current run (see :meth:`Run.log`)."""
+    _init.require_run("log").log(data, step=step, commit=commit, sync=sync)
+
+
+def finish(exit_code: int = 0) -> None:
+    """Finish the current run, if any."""
+    run = _init.current
+    if run is not None:
+        run.finish(exit_code=exit_code)
+        if _init.current is run:
+            _init.current = None
+
+
+class _PreInit:
+    """Stands for ``runlog.summary`` / ``runlog.config`` before ``init``: any use raises."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        raise Error(f"You must call runlog.init() before runlog.{self._name}")
+
+    __getitem__ = __setitem__ = __delitem__ = __iter__ = __len__ = _fail
+    update = get = keys = items = values = _fail
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return self._fail()
+
+    def __repr__(self) -> str:
+        return f"<runlog.{self._name} before runlog.init()>"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "run":
+        run = _init.current
+        return run if run is not None and not run.finished else None
+    if name in ("summary", "config"):
+        run = _init.current
+        if run is None or run.finished:
+            return _PreInit(name)
+        return getattr(run, name)
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        obj = importlib.import_module(module)
+        return obj if attr is None else getattr(obj, attr)
+    raise AttributeError(f"module 'runlog' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,155 @@
+"""``runlog.init`` and the module-level current run."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from runlog.typespec.errors import Error, UsageError
+
+from . import _lifecycle
+from ._dispatch import Dispatcher
+from ._registry import convert_hook, installed_backends
+from ._run import Run, new_run_id
+from ._selection import BackendSpec, select_backends
+from ._settings import Settings
+
+MODES = ("online", "offline", "disabled")
+RESUME = ("allow", "must", "never")
+REINIT = ("finish_previous", "create_new")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+
+#: the newest run started by init (None when none is active)
+current: Run | None = None
+
+
+def _env(value: Any, variable: str, default: Any = None) -> Any:
+    if value is not None:
+        return value
+    raw = os.environ.get(variable)
+    return raw if raw not in (None, "") else default
+
+
+def _choice(value: Any, choices: tuple[str, ...], what: str) -> Any:
+    if value is not None and value not in choices:
+        raise UsageError(
+            f"{what} must be one of {', '.join(map(repr, choices))} or None, got {value!r}"
+        )
+    return value
+
+
+def init(
+    project: str | None = None,
+    name: str | None = None,
+    config: Any = None,
+    backends: Any = None,
+    dir: str | os.PathLike | None = None,
+    id: str | None = None,
+    tags: Any = None,
+    notes: str | None = None,
+    group: str | None = None,
+    job_type: str | None = None,
+    resume: str | None = None,
+    mode: str | None = None,
+    reinit: Any = None,
+    settings: Any = None,
+) -> Run:
+    """Start a run and make it the current one; also usable as a context manager.
+
+    Every argument beats its ``RUNLOG_*`` variable (see the user guide for the defaults).
+    """
+    global current
+    from ._config_view import config_items
+
+    settings = Settings.resolve(settings)
+    mode = _choice(_env(mode, "RUNLOG_MODE", "online"), MODES, "mode")
+    if reinit is True:
+        reinit = "finish_previous"
+    reinit = _choice(reinit or "finish_previous", REINIT, "reinit")
+    resume = _choice(_env(resume, "RUNLOG_RESUME"), RESUME, "resume")
+    project = str(_env(project, "RUNLOG_PROJECT", "default"))
+    run_id = str(_env(id, "RUNLOG_RUN_ID") or new_run_id())
+    if not _SAFE_ID.match(run_id):
+        raise UsageError(
+            f"run id {run_id!r} is not usable as a directory name; use letters, digits, "
+            "'_', '-' and '.' (up to 128 characters)"
+        )
+    name = str(_env(name, "RUNLOG_RUN_NAME", run_id))
+    root = Path(_env(dir, "RUNLOG_DIR", "./runlog")).expanduser().absolute()
+    run_dir = root / project / run_id
+    if isinstance(tags, str):
+        tags = (tags,)
+    tags = tuple(str(t) for t in (tags or ()))
+    config_data = config_items(config)
+
+    if current is not None and not current.finished and reinit == "finish_previous":
+        current.finish()
+
+    disabled = mode == "disabled"
+    start_step, summary = 0, None
+    exists = (run_dir / "records.jsonl").exists() or (run_dir / "run.json").exists()
+    if not disabled:
+        if exists and resume is None:
+            raise UsageError(
+                f"run {run_id!r} already exists in {run_dir}; pass resume='allow' or "
+                "resume='must' to continue it, or choose another id"
+            )
+        if exists and resume == "never":
+            raise UsageError(f"run {run_id!r} already exists in {run_dir} and resume='never'")
+        if not exists and resume == "must":
+            raise UsageError(f"resume='must' but no run {run_id!r} exists in {run_dir}")
+    resumed = exists and resume in ("allow", "must") and not disabled
+    if resumed:
+        start_step, summary, old_config = _resume_state(run_dir)
+        config_data = {**old_config, **config_data}
+
+    instances = {} if disabled else build_backends(select_backends(backends), run_dir)
+    _lifecycle.install()
+    run = Run(
+        id=run_id, project=project, name=name, dir=run_dir, group=group, job_type=job_type,
+        tags=tags, notes=notes, config=config_data, settings=settings, backends=instances,
+        dispatcher=None if disabled else Dispatcher(instances, settings),
+        hook=None if disabled else convert_hook(), disabled=disabled,
+        start_step=start_step, resumed=resumed, summary=summary,
+    )
+    current = run
+    return run
+
+
+def build_backends(specs: list[BackendSpec], run_dir: Path) -> dict[str, Any]:
+    """Instantiate the selected backends; an unknown name lists the installed ones."""
+    out: dict[str, Any] = {}
+    installed = None
+    for spec in specs:
+        if spec.name in out:
+            raise UsageError(f"backend {spec.name!r} is selected twice")
+        if spec.instance is not None:
+            out[spec.name] = spec.instance
+            continue
+        if installed is None:
+            installed = installed_backends()
+        if spec.name not in installed:
+            raise UsageError(
+                f"unknown backend {spec.name!r}; installed backends: "
+                f"{', '.join(sorted(installed)) or '(none)'}"
+            )
+        factory, _plugin = installed[spec.name]
+        out[spec.name] = factory(dict(spec.options), run_dir)
+    return out
+
+
+def _resume_state(run_dir: Path) -> tuple[int, Any, dict[str, Any]]:
+    """(next step, Summary, config) of a recorded run, from the files layout."""
+    from runlog.backends.files_reader import last_state
+
+    state = last_state(run_dir)
+    return state.next_step, state.summary, state.config
+
+
+def require_run(what: str) -> Run:
+    """The current active run, or the error wandb users know."""
+    if current is None or current.finished:
+        raise Error(f"You must call runlog.init() before runlog.{what}()")
+    return current

@@ -1,0 +1,154 @@
+"""Which backends a run uses, and with which options.
+
+First match wins: the ``backends=`` argument; ``RUNLOG_BACKENDS``; ``backends`` in the
+``[tool.runlog]`` table of the nearest ``pyproject.toml`` or in the nearest ``runlog.toml``; the
+default ``["files"]``. Options per backend come from the entry itself (``"name:opt=v,opt2=w"``
+or ``{"name": {"opt": v}}``), then ``RUNLOG_<NAME>_<OPT>`` variables, then the config file's
+``[tool.runlog.<name>]`` table, in that order of precedence.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from runlog.typespec.errors import UsageError
+
+DEFAULT_BACKENDS = ("files",)
+
+
+@attrs.frozen
+class BackendSpec:
+    """One selected backend: its name, its options, or a ready instance."""
+
+    name: str
+    options: dict[str, Any] = attrs.field(factory=dict)
+    instance: Any = None
+
+
+def find_config_file(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest ``runlog.toml`` or ``pyproject.toml`` with a ``[tool.runlog]`` table."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+
+    for folder in (start, *start.parents):
+        for name in ("runlog.toml", "pyproject.toml"):
+            path = folder / name
+            if not path.is_file():
+                continue
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise UsageError(f"cannot read {path}: {exc}") from None
+            table = data.get("tool", {}).get("runlog")
+            if table is None and name == "runlog.toml":
+                table = data
+            if table is not None:
+                return path, table
+    return None
+
+
+def parse_option_value(raw: str) -> Any:
+    """``"3"`` -> 3, ``"true"`` -> True, ``"0.5"`` -> 0.5, anything else stays a string."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    return value if isinstance(value, (int, float, bool)) or value is None else raw
+
+
+def _parse_entry(text: str) -> BackendSpec:
+    name, _, rest = text.strip().partition(":")
+    options: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in rest.split(","))):
+        key, eq, value = part.partition("=")
+        if not eq or not key.strip():
+            raise UsageError(f"backend option {part!r} in {text!r}: expected option=value")
+        options[key.strip()] = parse_option_value(value.strip())
+    if not name:
+        raise UsageError(f"empty backend name in {text!r}")
+    return BackendSpec(name.strip(), options)
+
+
+def _split_env(raw: str) -> list[str]:
+    """Split ``"tb,files:flush_rows=5,flush_interval=1"`` into entries."""
+    entries: list[str] = []
+    for token in raw.split(","):
+        token = token.strip()
+        if not token:
+            continue
+        is_option = "=" in token and ":" not in token.split("=", 1)[0]
+        if is_option and entries:
+            entries[-1] += "," + token
+        else:
+            entries.append(token)
+    return entries
+
+
+def _entries(value: Any, where: str) -> list[BackendSpec]:
+    if isinstance(value, str):
+        value = _split_env(value)
+    if isinstance(value, Mapping):
+        value = [value]
+    specs: list[BackendSpec] = []
+    for entry in value:
+        if isinstance(entry, str):
+            specs.append(_parse_entry(entry))
+        elif isinstance(entry, Mapping):
+            for name, options in entry.items():
+                if options is not None and not isinstance(options, Mapping):
+                    raise UsageError(
+                        f"options of backend {name!r} in {where} must be a dict, got "
+                        f"{type(options).__name__}"
+                    )
+                specs.append(BackendSpec(str(name), dict(options or {})))
+        elif hasattr(entry, "write") and hasattr(entry, "name"):
+            specs.append(BackendSpec(str(entry.name), {}, entry))
+        else:
+            raise UsageError(
+                f"backend entry {entry!r} ({type(entry).__name__}) in {where} is not accepted; "
+                "use a name, 'name:option=value', a dict {name: {options}} or a Backend instance"
+            )
+    return specs
+
+
+def select_backends(
+    argument: Any, environ: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> list[BackendSpec]:
+    """Resolve the backends of a run (see the module docstring)."""
+    environ = os.environ if environ is None else environ
+    found = find_config_file(cwd or Path.cwd())
+    file_table = found[1] if found else {}
+    if argument is not None:
+        specs = _entries(argument, "backends=")
+    elif environ.get("RUNLOG_BACKENDS", "").strip():
+        specs = _entries(environ["RUNLOG_BACKENDS"], "RUNLOG_BACKENDS")
+    elif "backends" in file_table:
+        specs = _entries(file_table["backends"], str(found[0]) if found else "config")
+    else:
+        specs = [BackendSpec(name) for name in DEFAULT_BACKENDS]
+    return [_with_defaults(spec, environ, file_table) for spec in specs]
+
+
+def _with_defaults(
+    spec: BackendSpec, environ: Mapping[str, str], file_table: Mapping[str, Any]
+) -> BackendSpec:
+    if spec.instance is not None:
+        return spec
+    options: dict[str, Any] = {}
+    from_file = file_table.get(spec.name)
+    if isinstance(from_file, Mapping):
+        options.update(from_file)
+    prefix = f"RUNLOG_{spec.name.upper()}_"
+    for key, raw in environ.items():
+        if key.startswith(prefix) and len(key) > len(prefix):
+            options[key[len(prefix):].lower()] = parse_option_value(raw)
+    options.update(spec.options)
+    return BackendSpec(spec.name, options)

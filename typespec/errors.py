@@ -1,0 +1,55 @@
+"""The runlog exception hierarchy.
+
+::
+
+    Error                      base of everything runlog raises on purpose
+    ├── DataError              invalid data passed to log(), a media type or the summary
+    │                          (also a ValueError and a TypeError, so code written for the
+    │                          reference page's ValueError or wandb's TypeError keeps working)
+    ├── UsageError             bad arguments, settings or configuration; an unknown backend
+    │   └── FinishedRunError   a call on a run that has finished
+    ├── StaleStepError         a step lower than the current one, under on_stale_step="raise"
+    │                          (also a ValueError)
+    └── BackendError           a backend failed, raised only under settings.strict
+
+    StaleStepWarning           (a UserWarning) a stale step was rejected, under "warn"
+"""
+
+from __future__ import annotations
+
+
+class Error(Exception):
+    """Base class of every error runlog raises on purpose."""
+
+
+class DataError(Error, ValueError, TypeError):
+    """Invalid data: the message names the key path, the value's type and what is accepted."""
+
+
+class UsageError(Error):
+    """Bad arguments, settings or configuration, such as an unknown backend name."""
+
+
+class FinishedRunError(UsageError):
+    """A call that needs an active run was made on a finished run."""
+
+
+class StaleStepError(Error, ValueError):
+    """A log() call used a step lower than the current step (policy ``"raise"``)."""
+
+
+class BackendError(Error):
+    """A backend failed; raised by flush()/finish() only when ``settings.strict`` is set."""
+
+    def __init__(self, message: str, backend: str | None = None) -> None:
+        super().__init__(message)
+        self.backend = backend
+
+
+class StaleStepWarning(UserWarning):
+    """A log() call used a step lower than the current step and its data was not committed."""
+
+
+def describe_path(path: tuple[str, ...] | list[str]) -> str:
+    """Render a key path for error messages: ``'a' -> 'b'``."""
+    return " -> ".join(repr(p) for p in path) if path else "<data>"

@@ -1,0 +1,115 @@
+"""Histogram: counts over bin edges, from raw values or a precomputed numpy histogram."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from .errors import DataError
+from .media import Media
+from .payload import Payload
+
+MAX_BINS = 512
+
+
+class Histogram(Media):
+    """A histogram: ``Histogram(sequence, num_bins=64)`` or ``Histogram(np_histogram=(counts, edges))``.
+
+    ``values`` are the counts and ``bins`` the ``len(values) + 1`` edges, as in wandb's JSON.
+    """
+
+    kind = "histogram"
+    stores_payload = False  # the JSON fields carry everything
+
+    def __init__(
+        self,
+        sequence: Any = None,
+        np_histogram: Any = None,
+        num_bins: int = 64,
+    ) -> None:
+        import numpy as np
+
+        if np_histogram is not None:
+            if not (isinstance(np_histogram, (tuple, list)) and len(np_histogram) == 2):
+                raise DataError(
+                    "Histogram: np_histogram must be a tuple (values, bin_edges) as returned by "
+                    f"numpy.histogram, got {type(np_histogram).__name__}"
+                )
+            counts = np.asarray(np_histogram[0], dtype=float).ravel()
+            edges = np.asarray(np_histogram[1], dtype=float).ravel()
+            if len(edges) != len(counts) + 1:
+                raise DataError(
+                    f"Histogram: len(bin_edges) must be len(values) + 1, got {len(edges)} edges "
+                    f"for {len(counts)} values"
+                )
+            if not np.all(np.isfinite(edges)) or np.any(np.diff(edges) < 0):
+                raise DataError("Histogram: bin_edges must be finite and non-decreasing")
+            if not np.all(np.isfinite(counts)):
+                raise DataError("Histogram: values (counts) must be finite numbers")
+        elif sequence is not None:
+            if isinstance(num_bins, bool) or not isinstance(num_bins, int) or num_bins < 1:
+                raise DataError(f"Histogram: num_bins must be a positive int, got {num_bins!r}")
+            try:
+                arr = np.asarray(_as_array(sequence), dtype=float).ravel()
+            except (TypeError, ValueError) as exc:
+                raise DataError(
+                    f"Histogram: sequence must be numbers (a list, array or tensor), got "
+                    f"{type(sequence).__name__}: {exc}"
+                ) from None
+            if arr.size and not np.all(np.isfinite(arr)):
+                raise DataError(
+                    "Histogram: sequence holds NaN or infinity; drop them first "
+                    "(e.g. x[numpy.isfinite(x)])"
+                )
+            counts, edges = np.histogram(arr, bins=num_bins)
+        else:
+            raise DataError("Histogram: pass a sequence or np_histogram=(values, bin_edges)")
+        if len(counts) > MAX_BINS:
+            raise DataError(f"Histogram: at most {MAX_BINS} bins, got {len(counts)}")
+        self.values: list[float | int] = [_num(c) for c in counts.tolist()]
+        self.bins: list[float] = [float(e) for e in edges.tolist()]
+        self.caption = None
+        self._set_encoder(self._encode)
+
+    def _encode(self) -> Payload:
+        body = json.dumps({"values": self.values, "bins": self.bins}).encode()
+        return Payload(body, "json", "application/json", {"num_bins": len(self.values)})
+
+    def _json_fields(self) -> dict[str, Any]:
+        return {"values": self.values, "bins": self.bins}
+
+    @classmethod
+    def _from_json_fields(cls, fields: dict[str, Any], payload: Payload | None) -> Histogram:
+        obj = cls.__new__(cls)
+        obj.values = list(fields["values"])
+        obj.bins = list(fields["bins"])
+        obj.caption = None
+        obj._set_encoder(obj._encode)
+        return obj
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Histogram):
+            return NotImplemented
+        return self.values == other.values and self.bins == other.bins
+
+    __hash__ = Media.__hash__
+
+    def __repr__(self) -> str:
+        return f"<runlog.Histogram {len(self.values)} bins [{self.bins[0]}, {self.bins[-1]}]>"
+
+
+def _num(x: float) -> float | int:
+    return int(x) if math.isfinite(x) and x == int(x) else x
+
+
+def _as_array(value: Any) -> Any:
+    """numpy-compatible view of a list, array or duck-typed tensor."""
+    if hasattr(value, "detach") and hasattr(value, "cpu"):
+        value = value.detach().cpu()
+    if hasattr(value, "numpy") and not isinstance(value, (list, tuple)):
+        try:
+            return value.numpy()
+        except Exception:  # noqa: BLE001 - fall back to __array__
+            pass
+    return value

@@ -1,0 +1,75 @@
+"""Encoded media bytes, content-addressed, shared by every backend."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+
+@attrs.frozen
+class Payload:
+    """Encoded bytes of one media value with their sha256, file extension, MIME type and metadata.
+
+    ``meta`` holds kind-specific facts such as width, height, frames, fps, duration or count.
+    """
+
+    data: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
+    ext: str
+    mime: str
+    meta: dict[str, Any] = attrs.field(factory=dict)
+    sha256: str = attrs.field()
+
+    @sha256.default
+    def _digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def size(self) -> int:
+        """Number of bytes."""
+        return len(self.data)
+
+    @property
+    def filename(self) -> str:
+        """Content-addressed file name: ``<sha256>.<ext>``."""
+        return f"{self.sha256}.{self.ext}"
+
+
+class LazyPayload:
+    """Runs an encoder once, on first use, from any thread; later callers share the result."""
+
+    __slots__ = ("_encode", "_lock", "_value")
+
+    def __init__(self, encode: Callable[[], Payload]) -> None:
+        self._encode: Callable[[], Payload] | None = encode
+        self._lock = threading.Lock()
+        self._value: Payload | None = None
+
+    @classmethod
+    def ready(cls, payload: Payload) -> LazyPayload:
+        """A LazyPayload that already holds its bytes."""
+        lazy = cls.__new__(cls)
+        lazy._encode = None
+        lazy._lock = threading.Lock()
+        lazy._value = payload
+        return lazy
+
+    @property
+    def done(self) -> bool:
+        """True once the bytes exist."""
+        return self._value is not None
+
+    def get(self) -> Payload:
+        """The encoded payload, encoding it now if no thread has yet."""
+        value = self._value
+        if value is not None:
+            return value
+        with self._lock:
+            if self._value is None:
+                assert self._encode is not None
+                self._value = self._encode()
+                self._encode = None
+            return self._value

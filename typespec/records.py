@@ -1,0 +1,141 @@
+"""IR records: small frozen classes the facade emits and every backend receives, in log order.
+
+A leaf path is a tuple of key segments, so ``{"a/b": 1}`` is ``("a/b",)`` and
+``{"a": {"b": 1}}`` is ``("a", "b")``. Values are IR values (see ``runlog.typespec.values``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Union
+
+import attrs
+
+Path = tuple[str, ...]
+
+
+@attrs.frozen(slots=True)
+class RunStarted:
+    """A run began (or was resumed): who it is, its config and where it continues."""
+
+    id: str
+    project: str
+    name: str
+    start_time: float
+    group: str | None = None
+    job_type: str | None = None
+    tags: tuple[str, ...] = ()
+    notes: str | None = None
+    config: dict[str, Any] = attrs.field(factory=dict)
+    host: str = ""
+    version: str = ""
+    resumed: bool = False
+    resumed_step: int | None = None
+
+
+@attrs.frozen(slots=True)
+class ConfigChanged:
+    """Config keys set or changed (top-level key -> JSON-safe value)."""
+
+    values: dict[str, Any]
+
+
+@attrs.frozen(slots=True)
+class MetricDefined:
+    """The arguments of one ``define_metric`` call."""
+
+    name: str
+    step_metric: str | None = None
+    step_sync: bool | None = None
+    summary: tuple[str, ...] = ()
+    goal: str | None = None
+    hidden: bool | None = None
+
+
+@attrs.frozen(slots=True)
+class Row:
+    """One committed history row: ``_step``, ``_timestamp``, ``_runtime`` and its leaves."""
+
+    step: int
+    timestamp: float
+    runtime: float
+    values: dict[Path, Any]
+
+
+@attrs.frozen(slots=True)
+class StaleRow:
+    """Data rejected by the stale-step rule, kept so that nothing is lost from disk."""
+
+    step: int
+    current_step: int
+    timestamp: float
+    values: dict[Path, Any]
+    policy: str
+
+
+@attrs.frozen(slots=True)
+class SummaryChanged:
+    """Explicit summary changes: leaves set (a dict value is one leaf) and paths removed."""
+
+    set: dict[Path, Any] = attrs.field(factory=dict)
+    removed: tuple[Path, ...] = ()
+
+
+@attrs.frozen(slots=True)
+class FileSaved:
+    """A file attached to the run by ``run.save``; ``payload`` is a ``File`` media value."""
+
+    name: str
+    payload: Any
+
+
+@attrs.frozen(slots=True)
+class Finished:
+    """The run ended: exit code, final status, final (nested) summary and end time."""
+
+    exit_code: int
+    status: str
+    summary: dict[str, Any]
+    end_time: float
+    final_step: int = 0
+
+
+Record = Union[
+    RunStarted, ConfigChanged, MetricDefined, Row, StaleRow, SummaryChanged, FileSaved, Finished
+]
+
+#: JSON ``"type"`` tag of each record class.
+RECORD_TYPES: dict[str, type] = {
+    "run_started": RunStarted,
+    "config_changed": ConfigChanged,
+    "metric_defined": MetricDefined,
+    "row": Row,
+    "stale_row": StaleRow,
+    "summary_changed": SummaryChanged,
+    "file_saved": FileSaved,
+    "finished": Finished,
+}
+
+STATUSES = ("finished", "failed", "preempted")
+
+
+def nest(leaves: dict[Path, Any]) -> dict[str, Any]:
+    """Leaves ``{("a", "b"): 1}`` as a nested dict ``{"a": {"b": 1}}``."""
+    out: dict[str, Any] = {}
+    for path, value in leaves.items():
+        node = out
+        for seg in path[:-1]:
+            child = node.get(seg)
+            if not isinstance(child, dict):
+                child = node[seg] = {}
+            node = child
+        node[path[-1]] = value
+    return out
+
+
+def row_dict(row: Row) -> dict[str, Any]:
+    """A history row as wandb shows it: nested user values plus ``_step``/``_runtime``/``_timestamp``."""
+    out = nest(row.values)
+    out["_step"] = row.step
+    out["_runtime"] = row.runtime
+    out["_timestamp"] = row.timestamp
+    return out

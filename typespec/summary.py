@@ -1,0 +1,191 @@
+"""The run summary as a fold over IR records (Row, SummaryChanged, MetricDefined).
+
+The facade keeps ``run.summary`` with it and any backend can rebuild the same summary from the
+records it receives, so the rules live in one place:
+
+- each committed leaf becomes that leaf's summary (nested dicts merge leaf by leaf); a logged
+  ``None`` changes nothing; NaN and ±inf are kept; ``_step``, ``_runtime`` and ``_timestamp``
+  are summary leaves too, as in wandb;
+- an explicit set stores the value as one leaf (a dict replaces the subtree) until the key is
+  next committed; setting ``None`` or NaN removes it; removal drops a leaf or a subtree;
+- ``define_metric(summary="min,max,mean,first,last,best,none")`` turns a leaf's summary into
+  a dict of those statistics (``none`` hides it), counted from the definition on; a glob
+  ``prefix*`` applies to keys that start with ``prefix`` (keys starting with ``_`` excepted),
+  matched on the dotted key; an explicit set resets the modes of that key.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .pathtree import Path, remove_under, set_leaf
+from .records import MetricDefined, Row, SummaryChanged, nest
+
+SUMMARY_MODES = ("min", "max", "mean", "first", "last", "best", "none")
+
+
+class _Stat:
+    """Running statistics of one leaf that has summary modes."""
+
+    __slots__ = ("best", "count", "first", "max", "min", "none", "total", "track")
+
+    def __init__(self, metric: MetricDefined) -> None:
+        self.track = tuple(m for m in metric.summary if m != "none")
+        self.none = "none" in metric.summary
+        self.best = "min" if metric.goal == "minimize" else "max"
+        self.first: Any = None
+        self.min: Any = None
+        self.max: Any = None
+        self.total = 0.0
+        self.count = 0
+
+    def update(self, value: Any) -> None:
+        if self.first is None:
+            self.first = value
+        if type(value) in (int, float):
+            if self.count:
+                self.min = min(self.min, value)
+                self.max = max(self.max, value)
+            else:
+                self.min = self.max = value
+            self.total += value
+            self.count += 1
+
+    def output(self, latest: Any) -> Any:
+        if self.none:
+            return None
+        out: dict[str, Any] = {}
+        for mode in self.track:
+            if mode == "last":
+                out["last"] = latest
+            elif mode == "first":
+                out["first"] = self.first
+            elif not self.count:
+                continue
+            elif mode == "mean":
+                out["mean"] = self.total / self.count
+            elif mode == "best":
+                out["best"] = self.min if self.best == "min" else self.max
+            else:
+                out[mode] = self.min if mode == "min" else self.max
+        return out
+
+
+def split_metric_name(name: str) -> Path:
+    """``"a.b"`` -> ``("a", "b")``; ``"a\\.b"`` -> ``("a.b",)`` (wandb's dotted names)."""
+    parts: list[str] = []
+    buf: list[str] = []
+    escaped = False
+    for ch in name:
+        if escaped:
+            buf.append(ch if ch == "." else "\\" + ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == ".":
+            parts.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+    parts.append("".join(buf))
+    return tuple(parts)
+
+
+class Summary:
+    """The summary of one run, updated record by record."""
+
+    def __init__(self) -> None:
+        self._latest: dict[Path, Any] = {}
+        self._interior: set[Path] = set()
+        self._stats: dict[Path, _Stat] = {}
+        self._globs: dict[str, MetricDefined] = {}
+        self._unmatched: set[Path] = set()  # paths already tried against the globs
+
+    # -- records ---------------------------------------------------------------------------
+    def apply(self, record: Any) -> None:
+        """Fold one record into the summary (records of other types are ignored)."""
+        if type(record) is Row:
+            self.apply_row(record)
+        elif type(record) is SummaryChanged:
+            for path in record.removed:
+                self.remove(path)
+            for path, value in record.set.items():
+                self.set(path, value)
+        elif type(record) is MetricDefined:
+            self.define(record)
+
+    def apply_row(self, row: Row) -> None:
+        """Every committed leaf becomes its summary value (``None`` leaves change nothing)."""
+        latest, interior, stats = self._latest, self._interior, self._stats
+        for path, value in row.values.items():
+            if value is None:
+                continue
+            if len(path) > 1 or path in interior:
+                set_leaf(latest, interior, path, value)
+            else:
+                latest[path] = value
+            if stats or self._globs:
+                stat = stats.get(path)
+                if stat is None and self._globs:
+                    stat = self._match_glob(path)
+                if stat is not None:
+                    stat.update(value)
+        latest[("_step",)] = row.step
+        latest[("_runtime",)] = row.runtime
+        latest[("_timestamp",)] = row.timestamp
+
+    def set(self, path: Path, value: Any) -> None:
+        """An explicit ``summary[k] = v``: one leaf; ``None`` or NaN removes it."""
+        if value is None or (type(value) is float and math.isnan(value)):
+            self.remove(path)
+            return
+        set_leaf(self._latest, self._interior, path, value)
+        self._stats.pop(path, None)
+
+    def remove(self, path: Path) -> None:
+        """``del summary[k]``: drop the leaf or the subtree at ``path``."""
+        self._latest.pop(path, None)
+        remove_under(self._latest, path)
+
+    def define(self, metric: MetricDefined) -> None:
+        """Apply a ``define_metric`` call's summary modes."""
+        if not metric.summary:
+            return
+        if metric.name.endswith("*"):
+            self._globs[metric.name[:-1]] = metric
+            self._unmatched.clear()
+        else:
+            self._stats[split_metric_name(metric.name)] = _Stat(metric)
+
+    # -- views -----------------------------------------------------------------------------
+    def leaves(self) -> dict[Path, Any]:
+        """``{path: summary value}`` for every leaf that has one."""
+        stats = self._stats
+        if not stats:
+            return dict(self._latest)
+        out = {}
+        for path, value in self._latest.items():
+            stat = stats.get(path)
+            if stat is not None:
+                value = stat.output(value)
+                if value is None:
+                    continue
+            out[path] = value
+        return out
+
+    def nested(self) -> dict[str, Any]:
+        """The summary as a nested dict."""
+        return nest(self.leaves())
+
+    def _match_glob(self, path: Path) -> _Stat | None:
+        if path in self._unmatched:
+            return None
+        key = ".".join(path)
+        if not key.startswith("_"):
+            for prefix, metric in self._globs.items():
+                if key.startswith(prefix):
+                    stat = self._stats[path] = _Stat(metric)
+                    return stat
+        self._unmatched.add(path)
+        return None
