@@ -87,9 +87,10 @@ class ConfigView(MutableMapping):
 
     def update(self, other: Any = (), /, allow_val_change: bool = False, **kwargs: Any) -> None:
         """Set several keys at once; ``allow_val_change=True`` allows changing values."""
+        run = self._run
+        run._check_active("config change")
         items = config_items(other) if other != () else {}
         items.update(config_items(kwargs))
-        run = self._run
         with run._lock:
             changed = {}
             for key, value in items.items():

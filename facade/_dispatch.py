@@ -83,7 +83,7 @@ class Dispatcher:
         try:
             result = fn(arg)
             return True if what != "flush" else result is not False
-        except Exception as exc:  # noqa: BLE001 - isolation is the point
+        except Exception as exc:
             slot.errors += 1
             slot.state = "disabled"
             slot.error = f"{what} failed: {type(exc).__name__}: {exc}"

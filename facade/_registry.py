@@ -6,7 +6,6 @@ import os
 from typing import Any
 
 import pluggy
-
 from runlog import hookspecs
 from runlog.backends import BackendFactory
 from runlog.typespec.errors import UsageError

@@ -355,7 +355,6 @@ class Run:
             self._dispatcher.emit(record)
 
     def _emit_config(self, record: Record) -> None:
-        self._check_active("config change")
         if not self._disabled:
             self._dispatcher.emit(record)
 

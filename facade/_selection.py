@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-
 from runlog.typespec.errors import UsageError
 
 DEFAULT_BACKENDS = ("files",)

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-
 from runlog.typespec.errors import UsageError
 
 STALE_POLICIES = ("warn", "raise", "keep")
@@ -16,7 +15,7 @@ QUEUE_POLICIES = ("block", "drop_oldest")
 RANK_POLICIES = ("zero", "all")
 
 
-def _one_of(choices: tuple[str, ...]):  # noqa: ANN202 - attrs validator
+def _one_of(choices: tuple[str, ...]):
     def check(inst: Any, attribute: attrs.Attribute, value: Any) -> None:
         if value not in choices:
             raise UsageError(

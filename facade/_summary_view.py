@@ -45,7 +45,7 @@ class SummaryView(MutableMapping):
                 raise KeyError(key)
             run._apply(SummaryChanged(removed=((key,),)))
 
-    def update(self, other: Any = (), /, **kwargs: Any) -> None:  # noqa: D102
+    def update(self, other: Any = (), /, **kwargs: Any) -> None:
         items = dict(other.items() if isinstance(other, Mapping) else other, **kwargs)
         run = self._check("run.summary update")
         leaves: dict[tuple[str, ...], Any] = {}

@@ -114,13 +114,12 @@ def record_to_json(record: Any, store: Store | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"v": VERSION, "type": _TYPE_OF[type(record)]}
     for field in attrs.fields(type(record)):
         value = getattr(record, field.name)
-        if field.name in _LEAF_FIELDS or (field.name == "set" and isinstance(record, SummaryChanged)):
+        is_leaves = field.name == "set" and isinstance(record, SummaryChanged)
+        if field.name in _LEAF_FIELDS or is_leaves:
             out[field.name] = leaves_to_json(value, store)
         elif field.name == "removed":
             out[field.name] = [list(p) for p in value]
-        elif field.name == "tags":
-            out[field.name] = list(value)
-        elif field.name == "summary" and isinstance(value, tuple):
+        elif field.name == "tags" or (field.name == "summary" and isinstance(value, tuple)):
             out[field.name] = list(value)
         else:
             out[field.name] = value_to_json(value, store)
@@ -130,7 +129,9 @@ def record_to_json(record: Any, store: Store | None = None) -> dict[str, Any]:
 def record_from_json(obj: dict[str, Any], load: Load | None = None) -> Any:
     """Read back what :func:`record_to_json` wrote."""
     if obj.get("v") != VERSION:
-        raise DataError(f"unsupported record version {obj.get('v')!r} (this runlog reads {VERSION})")
+        raise DataError(
+            f"unsupported record version {obj.get('v')!r} (this runlog reads {VERSION})"
+        )
     cls = RECORD_TYPES[obj["type"]]
     kwargs: dict[str, Any] = {}
     for field in attrs.fields(cls):

@@ -50,6 +50,10 @@ class Media:
         """True once the payload has been encoded."""
         return self._lazy.done
 
+    def _snapshot(self) -> Media:
+        """The value as logged now; mutable media (Table) return an immutable copy."""
+        return self
+
     # -- JSON form -----------------------------------------------------------------------
     def _json_fields(self) -> dict[str, Any]:
         """Kind-specific JSON-safe fields, without the payload bytes."""
@@ -86,7 +90,7 @@ class MediaSequence:
     __slots__ = ("items", "kind")
 
     def __init__(self, items: Sequence[Media]) -> None:
-        items = tuple(items)
+        items = tuple(m._snapshot() for m in items)
         if not items:
             raise DataError("a media sequence needs at least one item")
         kinds = {m.kind for m in items}
@@ -101,7 +105,7 @@ class MediaSequence:
     def __len__(self) -> int:
         return len(self.items)
 
-    def __iter__(self):  # noqa: ANN204 - iterator of Media
+    def __iter__(self):
         return iter(self.items)
 
     def __getitem__(self, i: int) -> Media:

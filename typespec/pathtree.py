@@ -18,8 +18,7 @@ def set_leaf(tree: dict[Path, Any], interior: set[Path], path: Path, value: Any)
     ``path``. ``interior`` holds proper prefixes of the tree's paths (it may hold stale ones)."""
     if len(path) > 1:
         for prefix in prefixes(path):
-            if prefix in tree:
-                del tree[prefix]
+            tree.pop(prefix, None)
             interior.add(prefix)
     if path in interior:
         remove_under(tree, path)

@@ -6,7 +6,7 @@ A leaf path is a tuple of key segments, so ``{"a/b": 1}`` is ``("a/b",)`` and
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 import attrs
 
@@ -99,9 +99,10 @@ class Finished:
     final_step: int = 0
 
 
-Record = Union[
-    RunStarted, ConfigChanged, MetricDefined, Row, StaleRow, SummaryChanged, FileSaved, Finished
-]
+Record = (
+    RunStarted | ConfigChanged | MetricDefined | Row | StaleRow | SummaryChanged | FileSaved
+    | Finished
+)
 
 #: JSON ``"type"`` tag of each record class.
 RECORD_TYPES: dict[str, type] = {
@@ -133,7 +134,7 @@ def nest(leaves: dict[Path, Any]) -> dict[str, Any]:
 
 
 def row_dict(row: Row) -> dict[str, Any]:
-    """A history row as wandb shows it: nested user values plus ``_step``/``_runtime``/``_timestamp``."""
+    """A history row as wandb shows it: nested values plus ``_step``, ``_runtime``, ``_timestamp``."""
     out = nest(row.values)
     out["_step"] = row.step
     out["_runtime"] = row.runtime

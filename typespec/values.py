@@ -63,7 +63,9 @@ def flatten(
     return leaves
 
 
-def _flatten_into(leaves: dict[Path, Any], path: Path, value: Any, hook: ConvertHook | None) -> None:
+def _flatten_into(
+    leaves: dict[Path, Any], path: Path, value: Any, hook: ConvertHook | None
+) -> None:
     if isinstance(value, Mapping) and not _is_media(value):
         for key, sub in value.items():
             name = nested_key(key, path)
@@ -105,7 +107,9 @@ def convert(value: Any, path: Path = (), hook: ConvertHook | None = None) -> Any
         return value
     if t is int:
         return value if _INT64_MIN <= value <= _INT64_MAX else float(value)
-    if isinstance(value, (Media, MediaSequence)):
+    if isinstance(value, Media):
+        return value._snapshot()
+    if isinstance(value, MediaSequence):
         return value
     np = sys.modules.get("numpy")
     if np is not None:

@@ -1,0 +1,27 @@
+"""``runlog.plot``: charts logged as one value under the key you give.
+
+``run.log({"pr": runlog.plot.pr_curve(y_true, y_probas, labels)})``. Each function returns a
+:class:`~runlog.typespec.plot.Plot` (a ``Table`` plus a chart spec); see ``docs/media.md``.
+"""
+
+from runlog.typespec.plot import (
+    Plot,
+    bar,
+    confusion_matrix,
+    histogram,
+    line,
+    pr_curve,
+    roc_curve,
+    scatter,
+)
+
+__all__ = [
+    "Plot",
+    "bar",
+    "confusion_matrix",
+    "histogram",
+    "line",
+    "pr_curve",
+    "roc_curve",
+    "scatter",
+]
