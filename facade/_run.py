@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import secrets
 import socket
 import string
 import threading
 import time
-import warnings
 import weakref
 from pathlib import Path
 from typing import Any
@@ -19,14 +19,16 @@ from runlog.typespec.errors import (
     StaleStepError,
     StaleStepWarning,
     UsageError,
+    warn,
 )
 from runlog.typespec.records import (
+    FileSaved,
     Finished,
     MetricDefined,
     Record,
-    Row,
     RunStarted,
     StaleRow,
+    new_row,
 )
 from runlog.typespec.summary import SUMMARY_MODES, Summary, split_metric_name
 from runlog.typespec.values import flatten
@@ -221,7 +223,7 @@ class Run:
         timestamp = values.pop(TIMESTAMP)
         if self._step_metrics or self._step_globs:
             self._sync_axes(values)
-        row = Row(step, timestamp, time.monotonic() - self._t0, values)
+        row = new_row(step, timestamp, time.monotonic() - self._t0, values)
         self._rows += 1
         self._summary.apply_row(row)
         self._dispatcher.emit(row)
@@ -230,13 +232,13 @@ class Run:
         policy = self._settings.on_stale_step
         current = self._engine.cur
         user = {p: v for p, v in leaves.items() if p != TIMESTAMP}
+        self._stale_calls += 1  # counted whatever the policy (SPEC §3)
+        self._stale_keys += len(user)
         if policy == "raise":
             raise StaleStepError(stale_message(step, current))
-        self._stale_calls += 1
-        self._stale_keys += len(user)
         self._dispatcher.emit(StaleRow(step, current, leaves.get(TIMESTAMP, now), user, policy))
         if policy == "warn":
-            warnings.warn(StaleStepWarning(stale_message(step, current)), stacklevel=4)
+            warn(StaleStepWarning(stale_message(step, current)), StaleStepWarning)
 
     def _sync_axes(self, values: dict[tuple[str, ...], Any]) -> None:
         """Carry the latest value of each step metric into rows that hold its metric but lack it."""
@@ -305,6 +307,33 @@ class Run:
                     self._step_metrics[name] = metric
             self._apply(metric)
         return metric
+
+    def save(self, glob_str: str | os.PathLike, base_path: str | os.PathLike | None = None,
+             ) -> list[str]:
+        """Attach files matching a path or glob to the run; returns the names they got.
+
+        Names are relative to ``base_path`` (default: the folder part of the pattern). The
+        bytes are read now; backends store them (files: ``files/``; MLflow: artifacts).
+        """
+        from runlog.typespec.file import File
+
+        self._check_active("save")
+        pattern = os.path.expanduser(os.fspath(glob_str))
+        base = os.fspath(base_path) if base_path is not None else _glob_base(pattern)
+        paths = sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
+        if not paths:
+            warn(f"run.save: no file matches {pattern!r}")
+        records = []
+        for path in paths:
+            name = os.path.relpath(path, base).replace(os.sep, "/")
+            if name.startswith("../"):
+                raise UsageError(f"run.save: {path!r} is outside base_path {base!r}")
+            records.append(FileSaved(name, File(path, name=os.path.basename(name))))
+        with self._lock:
+            if not self._disabled:
+                for record in records:
+                    self._dispatcher.emit(record)
+        return [r.name for r in records]
 
     # -- lifecycle ---------------------------------------------------------------------------
     def flush(self, timeout: float | None = None) -> bool:
@@ -408,6 +437,14 @@ def _special_keys(leaves: dict[tuple[str, ...], Any], now: float) -> None:
         raise DataError(
             f"_timestamp must be Unix seconds as a number, got {type(ts).__name__} {ts!r}"
         )
+
+
+def _glob_base(pattern: str) -> str:
+    """The folder part of a glob pattern, before its first wildcard."""
+    head = pattern
+    while glob.has_magic(head):
+        head = os.path.dirname(head)
+    return os.path.dirname(head) if head == pattern else head or "."
 
 
 def _version() -> str:

@@ -154,3 +154,18 @@ def test_settings_from_environment(monkeypatch):
     s = runlog.Settings.resolve(None)
     assert s.on_stale_step == "raise" and s.strict is True
     assert runlog.Settings.resolve({"on_stale_step": "keep"}).on_stale_step == "keep"
+
+
+def test_save_attaches_files_by_relative_name(tmp_path, mem_run):
+    (tmp_path / "ckpt" / "sub").mkdir(parents=True)
+    (tmp_path / "ckpt" / "model.bin").write_bytes(b"\x00\x01")
+    (tmp_path / "ckpt" / "sub" / "notes.txt").write_text("hi")
+    names = mem_run.save(str(tmp_path / "ckpt" / "**" / "*"))
+    assert names == ["model.bin", "sub/notes.txt"]
+    saved = [r for r in mem_run.backends["memory"].records if type(r).__name__ == "FileSaved"]
+    assert [(r.name, r.payload.data) for r in saved] == [
+        ("model.bin", b"\x00\x01"), ("sub/notes.txt", b"hi")
+    ]
+    assert saved[1].payload.mime == "text/plain"
+    with pytest.warns(UserWarning, match="no file matches"):
+        assert mem_run.save(str(tmp_path / "nothing*")) == []

@@ -17,6 +17,9 @@
 
 from __future__ import annotations
 
+import sys
+import warnings
+
 
 class Error(Exception):
     """Base class of every error runlog raises on purpose."""
@@ -53,3 +56,13 @@ class StaleStepWarning(UserWarning):
 def describe_path(path: tuple[str, ...] | list[str]) -> str:
     """Render a key path for error messages: ``'a' -> 'b'``."""
     return " -> ".join(repr(p) for p in path) if path else "<data>"
+
+
+def warn(message: str | Warning, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` pointing at the first frame outside runlog (the user's call)."""
+    frame = sys._getframe(1)
+    level = 2  # 1 would be this function
+    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("runlog"):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)

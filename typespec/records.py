@@ -61,6 +61,25 @@ class Row:
     values: dict[Path, Any]
 
 
+_new = object.__new__
+_set_step, _set_ts = Row.step.__set__, Row.timestamp.__set__  # type: ignore[attr-defined]
+_set_rt, _set_values = Row.runtime.__set__, Row.values.__set__  # type: ignore[attr-defined]
+
+
+def new_row(step: int, timestamp: float, runtime: float, values: dict[Path, Any]) -> Row:
+    """``Row(step, timestamp, runtime, values)`` at half the cost, for the logging hot path.
+
+    Row has no validators or converters, so filling its slots directly builds the same frozen
+    object that ``Row(...)`` does.
+    """
+    row = _new(Row)
+    _set_step(row, step)
+    _set_ts(row, timestamp)
+    _set_rt(row, runtime)
+    _set_values(row, values)
+    return row
+
+
 @attrs.frozen(slots=True)
 class StaleRow:
     """Data rejected by the stale-step rule, kept so that nothing is lost from disk."""
@@ -134,7 +153,7 @@ def nest(leaves: dict[Path, Any]) -> dict[str, Any]:
 
 
 def row_dict(row: Row) -> dict[str, Any]:
-    """A history row as wandb shows it: nested values plus ``_step``, ``_runtime``, ``_timestamp``."""
+    """A history row as wandb shows it: nested values, ``_step``, ``_runtime``, ``_timestamp``."""
     out = nest(row.values)
     out["_step"] = row.step
     out["_runtime"] = row.runtime

@@ -23,6 +23,7 @@ from .pathtree import Path, remove_under, set_leaf
 from .records import MetricDefined, Row, SummaryChanged, nest
 
 SUMMARY_MODES = ("min", "max", "mean", "first", "last", "best", "none")
+_SYSTEM = (("_step",), ("_runtime",), ("_timestamp",))
 
 
 class _Stat:
@@ -101,6 +102,8 @@ class Summary:
         self._stats: dict[Path, _Stat] = {}
         self._globs: dict[str, MetricDefined] = {}
         self._unmatched: set[Path] = set()  # paths already tried against the globs
+        self._row: Row | None = None  # the last committed row: _step, _runtime, _timestamp
+        self._system_set = False  # a system key was set explicitly since that row
 
     # -- records ---------------------------------------------------------------------------
     def apply(self, record: Any) -> None:
@@ -117,7 +120,7 @@ class Summary:
 
     def apply_row(self, row: Row) -> None:
         """Every committed leaf becomes its summary value (``None`` leaves change nothing)."""
-        latest, interior, stats = self._latest, self._interior, self._stats
+        latest, interior = self._latest, self._interior
         for path, value in row.values.items():
             if value is None:
                 continue
@@ -125,15 +128,24 @@ class Summary:
                 set_leaf(latest, interior, path, value)
             else:
                 latest[path] = value
-            if stats or self._globs:
-                stat = stats.get(path)
-                if stat is None and self._globs:
-                    stat = self._match_glob(path)
-                if stat is not None:
-                    stat.update(value)
-        latest[("_step",)] = row.step
-        latest[("_runtime",)] = row.runtime
-        latest[("_timestamp",)] = row.timestamp
+        if self._stats or self._globs:
+            self._update_stats(row)
+        self._row = row
+        if self._system_set:
+            for path in _SYSTEM:
+                latest.pop(path, None)
+            self._system_set = False
+
+    def _update_stats(self, row: Row) -> None:
+        stats = self._stats
+        for path, value in row.values.items():
+            if value is None:
+                continue
+            stat = stats.get(path)
+            if stat is None and self._globs:
+                stat = self._match_glob(path)
+            if stat is not None:
+                stat.update(value)
 
     def set(self, path: Path, value: Any) -> None:
         """An explicit ``summary[k] = v``: one leaf; ``None`` or NaN removes it."""
@@ -142,11 +154,15 @@ class Summary:
             return
         set_leaf(self._latest, self._interior, path, value)
         self._stats.pop(path, None)
+        if path in _SYSTEM:
+            self._system_set = True
 
     def remove(self, path: Path) -> None:
         """``del summary[k]``: drop the leaf or the subtree at ``path``."""
         self._latest.pop(path, None)
         remove_under(self._latest, path)
+        if path in _SYSTEM and self._row is not None:
+            self._row = None  # del summary["_step"] hides the system keys until the next row
 
     def define(self, metric: MetricDefined) -> None:
         """Apply a ``define_metric`` call's summary modes."""
@@ -162,10 +178,16 @@ class Summary:
     def leaves(self) -> dict[Path, Any]:
         """``{path: summary value}`` for every leaf that has one."""
         stats = self._stats
+        latest = self._latest
+        if self._row is not None:
+            row = self._row
+            system = {("_step",): row.step, ("_runtime",): row.runtime,
+                      ("_timestamp",): row.timestamp}
+            latest = {**latest, **{p: v for p, v in system.items() if p not in latest}}
         if not stats:
-            return dict(self._latest)
+            return dict(latest)
         out = {}
-        for path, value in self._latest.items():
+        for path, value in latest.items():
             stat = stats.get(path)
             if stat is not None:
                 value = stat.output(value)

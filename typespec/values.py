@@ -13,11 +13,10 @@ import datetime as _dt
 import enum
 import json
 import sys
-import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .errors import DataError, describe_path
+from .errors import DataError, describe_path, warn
 from .media import Media, MediaSequence
 
 Path = tuple[str, ...]
@@ -93,7 +92,7 @@ def nested_key(key: Any, path: Path) -> str:
 
 def _warn_empty_key(path: Path) -> None:
     where = f" under {describe_path(path)}" if path else ""
-    warnings.warn(f'runlog: the empty key ""{where} was dropped', stacklevel=5)
+    warn(f'runlog: the empty key ""{where} was dropped')
 
 
 def _is_media(value: Any) -> bool:
@@ -119,10 +118,8 @@ def convert(value: Any, path: Path = (), hook: ConvertHook | None = None) -> Any
             return _numpy_array(value, path, hook)
     if isinstance(value, (list, tuple, set, frozenset)):
         return _sequence(value, path, hook)
-    if isinstance(value, (bool, int, float, str)):  # subclasses (IntEnum handled below first)
-        if isinstance(value, enum.Enum):
-            return value.name
-        return _plain_subclass(value)
+    if isinstance(value, (bool, int, float, str)):  # subclasses, IntEnum too: JSON (and wandb)
+        return _plain_subclass(value)  # write them as the plain value, so runlog does too
     if isinstance(value, (bytes, bytearray, memoryview)):
         try:
             return bytes(value).decode("utf-8")
@@ -169,7 +166,7 @@ def _plain_subclass(value: Any) -> Any:
         return convert(int(value))
     if isinstance(value, float):
         return float(value)
-    return str(value)
+    return str.__str__(value)  # the text itself, not a (str, Enum) member's repr-like str()
 
 
 def _numpy_scalar(value: Any, path: Path, hook: ConvertHook | None) -> Any:
@@ -223,6 +220,8 @@ def _sequence(items: Any, path: Path, hook: ConvertHook | None) -> Any:
 
 def _tensor_to_numpy(value: Any) -> Any:
     """A numpy array from a duck-typed torch / jax / tf tensor, or None if it is not one."""
+    if isinstance(value, type):  # a tensor class is a callable, not a tensor
+        return None
     v = value
     if hasattr(v, "detach") and callable(v.detach):
         v = v.detach()
