@@ -16,6 +16,13 @@ class Backend(Protocol):
     ``start`` runs first, then ``write`` with batches of records in log order (``RunStarted``
     and ``Finished`` included), ``flush`` whenever the run needs a durability barrier, and
     ``close`` last. Any method may raise: the dispatcher isolates, reports and retries.
+
+    Optional attributes the dispatcher reads when present (see ``docs/dispatch.md``):
+    ``stores_stale = True`` to receive ``StaleRow`` records under every ``on_stale_step``
+    policy (the files and memory backends keep rejected data); ``batch_size`` /
+    ``batch_delay`` to override the run's settings for this backend; ``bytes_written`` (an
+    int kept up to date) for ``run.stats``; ``inline = True`` (the memory backend only) to be
+    written on the caller's thread.
     """
 
     #: the name users select it by

@@ -15,6 +15,8 @@ hookimpl = pluggy.HookimplMarker("runlog")
 #: name -> module holding ``factory(options, run_dir)``; imported only when selected.
 BUILTIN_BACKENDS: dict[str, str] = {
     "memory": "runlog.backends.memory",
+    "files": "runlog.backends.files",
+    "tb": "runlog.backends.tb",
 }
 
 

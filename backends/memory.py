@@ -38,6 +38,7 @@ class MemoryBackend:
     kinds = KINDS
     accepts_out_of_order = True
     inline = True  # rendered on the caller's thread, never queued, dropped or disabled
+    stores_stale = True  # receives StaleRow whatever on_stale_step says
 
     def __init__(self, options: dict[str, Any] | None = None, run_dir: Path | None = None) -> None:
         self.options = dict(options or {})

@@ -7,14 +7,17 @@ TensorBoard (tensorboardX's ``_clean_tag``) turns every character outside ``[-/\
 - word characters other than ``_``, ``-``, ``.`` and ``/`` (except a leading ``/``) stay;
 - any other character becomes ``_xHH``, ``_uHHHH`` or ``_UHHHHHHHH`` (its code point in
   lowercase hex): ``"a b"`` -> ``"a_x20b"``, ``"a:b"`` -> ``"a_x3ab"``;
-- ``_`` stays ``_`` unless it is last or followed by ``_``, ``x``, ``u``, ``U`` or an ASCII digit
-  in the output, where it is written ``__``: ``"train_loss"`` stays, ``"top_5"`` ->
-  ``"top__5"``.
+- ``_`` stays ``_`` unless it is last or followed in the output by ``_``, ``/`` or what reads
+  as an escape; then it is written ``__``: ``"train_loss"``, ``"top_5"`` and ``"pos_x"`` stay,
+  ``"a_/b"`` -> ``"a__/b"``, ``"x_"`` -> ``"x__"``, ``"a_x20"`` -> ``"a__x20"``;
+- a key ending in ``/text_summary`` (the suffix tensorboardX gives text tags) has that ``t``
+  escaped, so no scalar tag equals a text tag.
 
-A tag is *canonical* when it is the encoding of a key. A single ``_`` before a digit is never
-canonical, so runlog's own tags use that shape and can never equal a user's tag: sequence
-items are ``<tag>/_<i>``, runlog's bookkeeping lives under ``runlog/_...`` (see
-:data:`KEYMAP_TAG`).
+A tag is *canonical* (:func:`is_key_tag`) when it is the encoding of a key. A single ``_``
+before ``/`` (or at the end) is never canonical, so runlog's own tags use that shape and can never
+equal a user's: sequence items are ``<tag>_/<i>``, one PR curve per class
+``<tag>_/<class>``, mesh parts ``<tag>_/VERTEX``, and runlog's bookkeeping lives under
+``runlog_/``.
 """
 
 from __future__ import annotations
@@ -22,17 +25,17 @@ from __future__ import annotations
 import re
 
 _WORD = re.compile(r"\w")
-_HEX = frozenset("0123456789abcdefABCDEF")
-#: after a literal ``_``, these characters force it to be written ``__``
-_AMBIGUOUS_NEXT = frozenset("_xuU0123456789")
-_ESCAPE_WIDTH = {"x": 2, "u": 4, "U": 8}
+#: what follows the ``_`` of an escape
+_ESCAPE = re.compile(r"x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}")
+
+_TEXT_SUFFIX = "/text_summary"
 
 #: text: ``{tag: key}`` JSON of the keys first seen at that step
-KEYMAP_TAG = "runlog/_keymap"
+KEYMAP_TAG = "runlog_/keymap"
 #: text: the run config as JSON (at start and after each change)
-CONFIG_TAG = "runlog/_config"
-#: text: the final summary as JSON; numeric leaves also as scalars under ``SUMMARY_TAG + "/"``
-SUMMARY_TAG = "runlog/_summary"
+CONFIG_TAG = "runlog_/config"
+#: text: the final summary as JSON; its numeric leaves are scalars ``sub_tag(SUMMARY_TAG, tag)``
+SUMMARY_TAG = "runlog_/summary"
 
 
 def _plain(ch: str, first: bool) -> bool:
@@ -56,20 +59,24 @@ def _escape(ch: str) -> str:
 
 def encode(key: str) -> str:
     """The TensorBoard tag of a flat key (segments joined by ``/``); inverse of :func:`decode`."""
-    if all(_plain(ch, i == 0) for i, ch in enumerate(key)):
+    if all(_plain(ch, i == 0) for i, ch in enumerate(key)) and not key.endswith(_TEXT_SUFFIX):
         return key
     out: list[str] = []
     # right to left: a literal "_" needs to know the first character written after it
     for i in range(len(key) - 1, -1, -1):
         ch = key[i]
         if ch == "_":
-            nxt = out[-1][0] if out else ""
-            out.append("__" if not nxt or nxt in _AMBIGUOUS_NEXT else "_")
+            after = "".join(reversed(out[-9:]))
+            ambiguous = not after or after[0] in "_/" or _ESCAPE.match(after)
+            out.append("__" if ambiguous else "_")
         elif _plain(ch, i == 0):
             out.append(ch)
         else:
             out.append(_escape(ch))
-    return "".join(reversed(out))
+    tag = "".join(reversed(out))
+    if tag.endswith(_TEXT_SUFFIX):
+        tag = tag[: 1 - len(_TEXT_SUFFIX)] + "_x74" + tag[2 - len(_TEXT_SUFFIX) :]
+    return tag
 
 
 def decode(tag: str) -> str:
@@ -81,19 +88,13 @@ def decode(tag: str) -> str:
         if ch != "_":
             out.append(ch)
             i += 1
-            continue
-        nxt = tag[i + 1] if i + 1 < n else ""
-        width = _ESCAPE_WIDTH.get(nxt)
-        if nxt == "_":
+        elif tag.startswith("_", i + 1):
             out.append("_")
             i += 2
-        elif width is not None:
-            digits = tag[i + 2 : i + 2 + width]
-            if len(digits) != width or not _HEX.issuperset(digits):
-                raise ValueError(f"bad escape {tag[i:i + 2 + width]!r} at {i} in tag {tag!r}")
-            out.append(chr(int(digits, 16)))
-            i += 2 + width
-        elif nxt:
+        elif escape := _ESCAPE.match(tag, i + 1):
+            out.append(chr(int(escape.group()[1:], 16)))
+            i = escape.end()
+        elif i + 1 < n:
             out.append("_")
             i += 1
         else:
@@ -109,6 +110,10 @@ def is_key_tag(tag: str) -> bool:
         return False
 
 
-def item_tag(tag: str, index: int) -> str:
-    """The tag of item ``index`` of a media sequence logged under ``tag``."""
-    return f"{tag}/_{index}"
+def sub_tag(tag: str, name: str) -> str:
+    """``<tag>_/<name>``: a tag under ``tag`` that no key encodes to.
+
+    Used for item ``i`` of a media sequence (``sub_tag(tag, "3")``), one PR curve per class
+    (``sub_tag(tag, encode(label))``), the parts of a mesh and the summary scalars.
+    """
+    return f"{tag}_/{name}"

@@ -1,98 +1,182 @@
-"""Fan-out of IR records to backends (first version: synchronous, isolated per backend)."""
+"""Fan-out of IR records to backends: inline for the memory backend, a worker for each other.
+
+``emit`` is on the caller's hot path (under the run lock): an inline ``write`` for backends
+that declare ``inline = True`` and an append to each worker's queue. ``flush`` is a barrier
+across all workers; ``close`` drains, flushes and closes them within ``finish_timeout``.
+A backend that stalls for ``block_timeout`` while the run waits for it is disabled.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from runlog.backends import Backend
 from runlog.typespec.errors import BackendError
+from runlog.typespec.fallback import fallback_record
+from runlog.typespec.media import KINDS
 from runlog.typespec.records import Finished, Record, RunStarted, StaleRow
 
+from ._worker import Worker
+
 logger = logging.getLogger("runlog")
-
-
-class _Slot:
-    __slots__ = ("backend", "error", "errors", "name", "records", "state")
-
-    def __init__(self, name: str, backend: Backend) -> None:
-        self.name = name
-        self.backend = backend
-        self.state = "ok"
-        self.records = 0
-        self.errors = 0
-        self.error: str | None = None
+_now = time.monotonic
+_SLICE = 0.1  # seconds between stall checks while waiting for workers
 
 
 class Dispatcher:
-    """Sends every record to every backend, in log order; a failing backend is reported once,
-    disabled, and never stops the caller or the other backends."""
+    """Sends every record to every backend in log order, each backend isolated on its own
+    worker; a backend that is slow, broken or hung never stops the caller or the others."""
 
-    def __init__(self, backends: dict[str, Backend], settings: Any) -> None:
+    def __init__(self, backends: dict[str, Backend], settings: Any,
+                 run_dir: Path | None = None) -> None:
         self._settings = settings
-        self._slots = [_Slot(name, b) for name, b in backends.items()]
+        self._run_dir = run_dir
+        self._inline: list[tuple[str, Backend]] = []
+        self._workers: list[Worker] = []
+        keep = settings.on_stale_step == "keep"
+        self._stale: list[Callable[[Record], None]] = []
+        for name, backend in backends.items():
+            if getattr(backend, "inline", False):
+                self._inline.append((name, backend))
+                put = _inline_put(backend)
+            else:
+                worker = Worker(name, backend, settings, _preparer(name, backend), self._elsewhere)
+                self._workers.append(worker)
+                put = worker.put
+            if getattr(backend, "stores_stale", False) or (
+                keep and getattr(backend, "accepts_out_of_order", False)
+            ):
+                self._stale.append(put)
+        self._inline_writes = [b.write for _, b in self._inline]
+        self._puts = [w.put for w in self._workers]
 
     def start(self, started: RunStarted) -> None:
-        """Start every backend, then send ``RunStarted``."""
-        for slot in self._slots:
-            self._call(slot, "start", slot.backend.start, started)
+        """Start every backend (workers call ``start`` on their own thread), then send
+        ``RunStarted``."""
+        for _name, backend in self._inline:
+            backend.start(started)
+        for worker in self._workers:
+            worker.start(started)
         self.emit(started)
 
     def emit(self, record: Record) -> None:
-        """Send one record to every live backend."""
-        keep = self._settings.on_stale_step == "keep"
-        for slot in self._slots:
-            if slot.state == "disabled":
-                continue
-            if type(record) is StaleRow and not (
-                getattr(slot.backend, "inline", False)
-                or slot.name == "files"
-                or (keep and slot.backend.accepts_out_of_order)
-            ):
-                continue
-            if self._call(slot, "write", slot.backend.write, [record]):
-                slot.records += 1
+        """Send one record to every live backend (the caller's hot path)."""
+        if type(record) is StaleRow:
+            for put in self._stale:
+                put(record)
+            return
+        one = (record,)
+        for write in self._inline_writes:
+            write(one)
+        for put in self._puts:
+            put(record)
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Ask every live backend to make what it has durable."""
-        ok = True
-        for slot in self._slots:
-            if slot.state != "disabled":
-                ok = bool(self._call(slot, "flush", slot.backend.flush, timeout)) and ok
+        """Wait until every live backend has durably written what was emitted before the call.
+
+        False if ``timeout`` seconds passed first, or a backend reported that its data is not
+        durable. Backends disabled along the way no longer count (their loss was reported).
+        """
+        deadline = None if timeout is None else _now() + timeout
+        tickets = {w: w.request_flush(deadline) for w in self._workers if w.state != "disabled"}
+        late = self._await([(w, t.done.wait) for w, t in tickets.items()], deadline)
+        ok = not late and all(t.ok for w, t in tickets.items() if w.state != "disabled")
+        for _name, backend in self._inline:
+            ok = backend.flush(timeout) is not False and ok
         self._raise_if_strict()
         return ok
 
     def close(self, finished: Finished, timeout: float | None = None) -> None:
-        """Send ``Finished``, flush and close every backend."""
+        """Send ``Finished``, then drain, flush and close every backend within ``timeout``."""
         self.emit(finished)
-        for slot in self._slots:
-            if slot.state != "disabled":
-                self._call(slot, "flush", slot.backend.flush, timeout)
-                self._call(slot, "close", slot.backend.close, finished)
+        deadline = None if timeout is None else _now() + timeout
+        for worker in self._workers:
+            worker.request_close(finished)
+        late = self._await(
+            [(w, lambda s, w=w: w.join(_now() + s)) for w in self._workers], deadline
+        )
+        for worker in late:
+            worker.give_up(
+                f"it did not finish writing within finish_timeout={timeout:g} s"
+            )
+        for _name, backend in self._inline:
+            backend.flush(timeout)
+            backend.close(finished)
         self._raise_if_strict()
 
     def stats(self) -> dict[str, dict[str, Any]]:
-        """Per-backend counters."""
-        return {
-            s.name: {"state": s.state, "records": s.records, "bytes": 0, "queued": 0,
-                     "dropped": 0, "errors": s.errors, "flush_lag_s": 0.0}
-            for s in self._slots
-        }
+        """Per-backend counters for ``run.stats["backends"]``."""
+        out = {w.name: w.stats() for w in self._workers}
+        for name, backend in self._inline:
+            rows = getattr(backend, "rows", None)
+            records = getattr(backend, "records", None)
+            out[name] = {
+                "state": "ok",
+                "rows": len(rows) if isinstance(rows, list) else None,
+                "records": len(records) if isinstance(records, list) else None,
+                "bytes": getattr(backend, "bytes_written", None),
+                "queued": 0, "dropped": 0, "errors": 0, "flush_lag_s": 0.0, "error": None,
+            }
+        return out
 
-    def _call(self, slot: _Slot, what: str, fn: Any, arg: Any) -> Any:
-        try:
-            result = fn(arg)
-            return True if what != "flush" else result is not False
-        except Exception as exc:
-            slot.errors += 1
-            slot.state = "disabled"
-            slot.error = f"{what} failed: {type(exc).__name__}: {exc}"
-            logger.error("runlog: backend %r %s; it is disabled for this run",
-                         slot.name, slot.error, exc_info=True)
-            return None
+    def _await(self, waits: list[tuple[Worker, Callable[[float], bool]]],
+               deadline: float | None) -> list[Worker]:
+        """Wait for each ``wait(slice)`` to return True, until ``deadline``; a worker that makes
+        no progress for ``block_timeout`` meanwhile is given up. Returns the workers not done."""
+        stall = float(self._settings.block_timeout)
+        seen = {w: (w.progress, _now()) for w, _ in waits}
+        pending = list(waits)
+        while pending:
+            worker, wait = pending[0]
+            left = _SLICE if deadline is None else min(_SLICE, deadline - _now())
+            if left <= 0:
+                break
+            if worker.state == "disabled" or wait(left):
+                pending.pop(0)
+                continue
+            progress, since = seen[worker]
+            if worker.progress != progress:
+                seen[worker] = (worker.progress, _now())
+            elif _now() - since >= stall:
+                worker.give_up(f"it made no progress for {stall:g} s (block_timeout)")
+                pending.pop(0)
+        return [w for w, _ in pending]
+
+    def _elsewhere(self, name: str) -> str:
+        live = [n for n, _ in self._inline] + [
+            w.name for w in self._workers if w.name != name and w.state != "disabled"
+        ]
+        where = f"The rest of the run is recorded by: {', '.join(live)}." if live else (
+            "No other backend records this run."
+        )
+        if self._run_dir is not None:
+            where += f" Run directory: {self._run_dir}"
+        return where
 
     def _raise_if_strict(self) -> None:
-        if self._settings.strict:
-            for slot in self._slots:
-                if slot.error:
-                    raise BackendError(f"backend {slot.name!r}: {slot.error}", slot.name)
+        if not self._settings.strict:
+            return
+        failed = [w for w in self._workers if w.errors or w.state == "disabled"]
+        if failed:
+            raise BackendError(
+                "; ".join(f"backend {w.name!r}: {w.errors} error(s), {w.error}" for w in failed),
+                failed[0].name,
+            )
+
+
+def _inline_put(backend: Backend) -> Callable[[Record], None]:
+    write = backend.write
+    return lambda record: write((record,))
+
+
+def _preparer(name: str, backend: Backend) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """What the worker of ``backend`` applies to a batch: media fallbacks for the kinds the
+    backend does not render (one warning per (backend, kind))."""
+    kinds = frozenset(getattr(backend, "kinds", frozenset()))
+    if kinds >= KINDS:
+        return lambda batch: batch
+    return lambda batch: [fallback_record(r, kinds, name) for r in batch]

@@ -9,7 +9,7 @@ from typing import Any
 
 from runlog.typespec.errors import Error, UsageError
 
-from . import _lifecycle
+from . import _lifecycle, _ranks
 from ._dispatch import Dispatcher
 from ._registry import convert_hook, installed_backends
 from ._run import Run, new_run_id
@@ -71,6 +71,7 @@ def init(
     resume = _choice(_env(resume, "RUNLOG_RESUME"), RESUME, "resume")
     project = str(_env(project, "RUNLOG_PROJECT", "default"))
     run_id = str(_env(id, "RUNLOG_RUN_ID") or new_run_id())
+    mode, run_id, group = _ranks.apply(settings.rank_policy, mode, run_id, group)
     if not _SAFE_ID.match(run_id):
         raise UsageError(
             f"run id {run_id!r} is not usable as a directory name; use letters, digits, "
@@ -106,11 +107,11 @@ def init(
         config_data = {**old_config, **config_data}
 
     instances = {} if disabled else build_backends(select_backends(backends), run_dir)
-    _lifecycle.install()
+    _lifecycle.install(settings)
     run = Run(
         id=run_id, project=project, name=name, dir=run_dir, group=group, job_type=job_type,
         tags=tags, notes=notes, config=config_data, settings=settings, backends=instances,
-        dispatcher=None if disabled else Dispatcher(instances, settings),
+        dispatcher=None if disabled else Dispatcher(instances, settings, run_dir),
         hook=None if disabled else convert_hook(), disabled=disabled,
         start_step=start_step, resumed=resumed, summary=summary,
     )

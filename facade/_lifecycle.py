@@ -1,5 +1,6 @@
 """Process-level hooks: finish open runs at exit, mark them failed on an unhandled exception,
-and make a forked child refuse to log to its parent's run."""
+flush on SIGTERM/SIGINT (``_signals``), and make a forked child refuse to log to its parent's
+run (the child never touches the parent's worker threads; a new ``init`` gets fresh ones)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,19 @@ import os
 import sys
 from typing import Any
 
+from . import _signals
 from ._run import live_runs
 
 _installed = False
 _failed = False
 
 
-def install() -> None:
-    """Install the atexit, excepthook and fork hooks once per process."""
+def install(settings: Any = None) -> None:
+    """Install the atexit, excepthook and fork hooks once per process, and the signal
+    handlers when ``settings.handle_signals`` (from the main thread only)."""
     global _installed
+    if settings is not None and settings.handle_signals:
+        _signals.install()
     if _installed:
         return
     _installed = True

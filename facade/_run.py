@@ -341,6 +341,8 @@ class Run:
 
         Returns False if ``timeout`` seconds passed first.
         """
+        if self._forked_from is not None:
+            self._refuse("flush")  # the parent's workers do not exist in this process
         if self._disabled or self._finished:
             return True
         return self._dispatcher.flush(timeout)

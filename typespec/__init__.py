@@ -3,6 +3,7 @@
 Knows nothing of the facade or of backends.
 """
 
+from .audio import Audio
 from .errors import (
     BackendError,
     DataError,
@@ -12,9 +13,14 @@ from .errors import (
     StaleStepWarning,
     UsageError,
 )
+from .file import File
 from .histogram import Histogram
+from .html import Html
+from .image import Image
 from .media import KINDS, Media, MediaSequence
+from .object3d import Object3D
 from .payload import Payload
+from .plot import Plot
 from .records import (
     ConfigChanged,
     FileSaved,
@@ -27,22 +33,30 @@ from .records import (
     SummaryChanged,
 )
 from .summary import Summary
+from .table import Table
 from .values import convert, flatten
+from .video import Video
 
 __all__ = [
     "KINDS",
+    "Audio",
     "BackendError",
     "ConfigChanged",
     "DataError",
     "Error",
+    "File",
     "FileSaved",
     "Finished",
     "FinishedRunError",
     "Histogram",
+    "Html",
+    "Image",
     "Media",
     "MediaSequence",
     "MetricDefined",
+    "Object3D",
     "Payload",
+    "Plot",
     "Record",
     "Row",
     "RunStarted",
@@ -51,7 +65,9 @@ __all__ = [
     "StaleStepWarning",
     "Summary",
     "SummaryChanged",
+    "Table",
     "UsageError",
+    "Video",
     "convert",
     "flatten",
 ]

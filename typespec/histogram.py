@@ -14,7 +14,8 @@ MAX_BINS = 512
 
 
 class Histogram(Media):
-    """A histogram: ``Histogram(sequence, num_bins=64)`` or ``Histogram(np_histogram=(counts, edges))``.
+    """A histogram: ``Histogram(sequence, num_bins=64)`` or
+    ``Histogram(np_histogram=(counts, edges))``.
 
     ``values`` are the counts and ``bins`` the ``len(values) + 1`` edges, as in wandb's JSON.
     """
@@ -28,41 +29,12 @@ class Histogram(Media):
         np_histogram: Any = None,
         num_bins: int = 64,
     ) -> None:
-        import numpy as np
-
+        if np_histogram is not None and sequence is not None:
+            raise DataError("Histogram: pass either a sequence or np_histogram=, not both")
         if np_histogram is not None:
-            if not (isinstance(np_histogram, (tuple, list)) and len(np_histogram) == 2):
-                raise DataError(
-                    "Histogram: np_histogram must be a tuple (values, bin_edges) as returned by "
-                    f"numpy.histogram, got {type(np_histogram).__name__}"
-                )
-            counts = np.asarray(np_histogram[0], dtype=float).ravel()
-            edges = np.asarray(np_histogram[1], dtype=float).ravel()
-            if len(edges) != len(counts) + 1:
-                raise DataError(
-                    f"Histogram: len(bin_edges) must be len(values) + 1, got {len(edges)} edges "
-                    f"for {len(counts)} values"
-                )
-            if not np.all(np.isfinite(edges)) or np.any(np.diff(edges) < 0):
-                raise DataError("Histogram: bin_edges must be finite and non-decreasing")
-            if not np.all(np.isfinite(counts)):
-                raise DataError("Histogram: values (counts) must be finite numbers")
+            counts, edges = _precomputed(np_histogram)
         elif sequence is not None:
-            if isinstance(num_bins, bool) or not isinstance(num_bins, int) or num_bins < 1:
-                raise DataError(f"Histogram: num_bins must be a positive int, got {num_bins!r}")
-            try:
-                arr = np.asarray(_as_array(sequence), dtype=float).ravel()
-            except (TypeError, ValueError) as exc:
-                raise DataError(
-                    f"Histogram: sequence must be numbers (a list, array or tensor), got "
-                    f"{type(sequence).__name__}: {exc}"
-                ) from None
-            if arr.size and not np.all(np.isfinite(arr)):
-                raise DataError(
-                    "Histogram: sequence holds NaN or infinity; drop them first "
-                    "(e.g. x[numpy.isfinite(x)])"
-                )
-            counts, edges = np.histogram(arr, bins=num_bins)
+            counts, edges = _binned(sequence, num_bins)
         else:
             raise DataError("Histogram: pass a sequence or np_histogram=(values, bin_edges)")
         if len(counts) > MAX_BINS:
@@ -99,17 +71,64 @@ class Histogram(Media):
         return f"<runlog.Histogram {len(self.values)} bins [{self.bins[0]}, {self.bins[-1]}]>"
 
 
+def _precomputed(np_histogram: Any) -> tuple[Any, Any]:
+    """Validated ``(counts, edges)`` float arrays from ``np_histogram``."""
+    import numpy as np
+
+    if not (isinstance(np_histogram, (tuple, list)) and len(np_histogram) == 2):
+        raise DataError(
+            "Histogram: np_histogram must be a tuple (values, bin_edges) as returned by "
+            f"numpy.histogram, got {type(np_histogram).__name__}"
+        )
+    try:
+        counts = np.asarray(_as_array(np_histogram[0]), dtype=float).ravel()
+        edges = np.asarray(_as_array(np_histogram[1]), dtype=float).ravel()
+    except (TypeError, ValueError) as exc:
+        raise DataError(
+            f"Histogram: np_histogram must hold two sequences of numbers (values, bin_edges): {exc}"
+        ) from None
+    if len(edges) != len(counts) + 1:
+        raise DataError(
+            f"Histogram: np_histogram needs len(bin_edges) == len(values) + 1, got "
+            f"{len(edges)} edges for {len(counts)} values"
+        )
+    if not np.all(np.isfinite(edges)) or np.any(np.diff(edges) < 0):
+        raise DataError("Histogram: np_histogram bin_edges must be finite and non-decreasing")
+    if not np.all(np.isfinite(counts)):
+        raise DataError("Histogram: np_histogram values (counts) must be finite numbers")
+    return counts, edges
+
+
+def _binned(sequence: Any, num_bins: Any) -> tuple[Any, Any]:
+    """``numpy.histogram(sequence, bins=num_bins)`` after validating both."""
+    import numpy as np
+
+    if isinstance(num_bins, bool) or not isinstance(num_bins, int) or not 1 <= num_bins <= MAX_BINS:
+        raise DataError(
+            f"Histogram: num_bins must be an int from 1 to {MAX_BINS}, got {num_bins!r}"
+        )
+    try:
+        arr = np.asarray(_as_array(sequence), dtype=float).ravel()
+    except (TypeError, ValueError) as exc:
+        raise DataError(
+            f"Histogram: sequence must be numbers (a list, array or tensor), got "
+            f"{type(sequence).__name__}: {exc}"
+        ) from None
+    if arr.size and not np.all(np.isfinite(arr)):
+        raise DataError(
+            "Histogram: sequence holds NaN or infinity; drop them first "
+            "(e.g. x[numpy.isfinite(x)])"
+        )
+    return np.histogram(arr, bins=num_bins)
+
+
 def _num(x: float) -> float | int:
     return int(x) if math.isfinite(x) and x == int(x) else x
 
 
 def _as_array(value: Any) -> Any:
-    """numpy-compatible view of a list, array or duck-typed tensor."""
-    if hasattr(value, "detach") and hasattr(value, "cpu"):
-        value = value.detach().cpu()
-    if hasattr(value, "numpy") and not isinstance(value, (list, tuple)):
-        try:
-            return value.numpy()
-        except Exception:  # noqa: BLE001 - fall back to __array__
-            pass
-    return value
+    """A numpy array for a duck-typed tensor; anything else (a list, an array) as it is."""
+    from .values import _tensor_to_numpy
+
+    arr = _tensor_to_numpy(value)
+    return value if arr is None else arr

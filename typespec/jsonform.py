@@ -9,6 +9,7 @@ as the caller's ``store`` / ``load`` functions decide.
 from __future__ import annotations
 
 import base64
+import importlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -16,9 +17,9 @@ from typing import Any
 import attrs
 
 from .errors import DataError
-from .media import MEDIA_TYPES, Media, MediaSequence
+from .media import KINDS, MEDIA_TYPES, Media, MediaSequence
 from .payload import Payload
-from .records import RECORD_TYPES, SummaryChanged
+from .records import RECORD_TYPES
 
 VERSION = 1
 #: ``store(payload) -> ref``: put the bytes somewhere and say where (e.g. a relative path).
@@ -27,7 +28,8 @@ Store = Callable[[Payload], str]
 Load = Callable[[str, dict], bytes]
 
 _TYPE_OF = {cls: name for name, cls in RECORD_TYPES.items()}
-_LEAF_FIELDS = {"values"}  # fields holding {path: value}
+#: record type -> its field holding {path: value} (ConfigChanged.values is keyed by str)
+_LEAF_FIELDS = {"row": "values", "stale_row": "values", "summary_changed": "set"}
 
 
 def payload_to_json(payload: Payload, store: Store | None = None) -> dict[str, Any]:
@@ -92,6 +94,9 @@ def value_from_json(obj: Any, load: Load | None = None) -> Any:
     if kind == "sequence":
         return MediaSequence([value_from_json(m, load) for m in obj["items"]])
     cls = MEDIA_TYPES.get(kind)
+    if cls is None and kind in KINDS:  # media modules load lazily; each is named after its kind
+        importlib.import_module(f"{__package__}.{kind}")
+        cls = MEDIA_TYPES.get(kind)
     if cls is None:
         raise DataError(f"unknown media kind {kind!r} in the JSON form")
     fields = {k: v for k, v in obj.items() if k not in ("_type", "payload")}
@@ -114,8 +119,7 @@ def record_to_json(record: Any, store: Store | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"v": VERSION, "type": _TYPE_OF[type(record)]}
     for field in attrs.fields(type(record)):
         value = getattr(record, field.name)
-        is_leaves = field.name == "set" and isinstance(record, SummaryChanged)
-        if field.name in _LEAF_FIELDS or is_leaves:
+        if _LEAF_FIELDS.get(out["type"]) == field.name:
             out[field.name] = leaves_to_json(value, store)
         elif field.name == "removed":
             out[field.name] = [list(p) for p in value]
@@ -138,7 +142,7 @@ def record_from_json(obj: dict[str, Any], load: Load | None = None) -> Any:
         if field.name not in obj:
             continue
         value = obj[field.name]
-        if field.name in _LEAF_FIELDS or (field.name == "set" and cls is SummaryChanged):
+        if _LEAF_FIELDS.get(obj["type"]) == field.name:
             kwargs[field.name] = leaves_from_json(value, load)
         elif field.name == "removed":
             kwargs[field.name] = tuple(tuple(p) for p in value)

@@ -54,6 +54,10 @@ class Media:
         """The value as logged now; mutable media (Table) return an immutable copy."""
         return self
 
+    @classmethod
+    def _check_sequence(cls, items: Sequence[Media]) -> None:
+        """Called when ``items`` (all of this kind) become a MediaSequence; may warn."""
+
     # -- JSON form -----------------------------------------------------------------------
     def _json_fields(self) -> dict[str, Any]:
         """Kind-specific JSON-safe fields, without the payload bytes."""
@@ -99,6 +103,7 @@ class MediaSequence:
                 f"a list of media must hold one kind, got {sorted(kinds)}; "
                 "log different kinds under different keys"
             )
+        type(items[0])._check_sequence(items)
         self.items: tuple[Media, ...] = items
         self.kind: str = items[0].kind
 

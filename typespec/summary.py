@@ -45,17 +45,19 @@ class _Stat:
         if self.first is None:
             self.first = value
         if type(value) in (int, float):
-            if self.count:
-                self.min = min(self.min, value)
-                self.max = max(self.max, value)
-            else:
-                self.min = self.max = value
+            nan = value != value  # a NaN sticks, as with wandb-core's Go min/max
+            if not self.count or nan or value < self.min:
+                self.min = value
+            if not self.count or nan or value > self.max:
+                self.max = value
             self.total += value
             self.count += 1
 
     def output(self, latest: Any) -> Any:
         if self.none:
             return None
+        if not self.track:  # reset by an explicit set: the plain latest value
+            return latest
         out: dict[str, Any] = {}
         for mode in self.track:
             if mode == "last":
@@ -153,7 +155,9 @@ class Summary:
             self.remove(path)
             return
         set_leaf(self._latest, self._interior, path, value)
-        self._stats.pop(path, None)
+        stat = self._stats.get(path)
+        if stat is not None:  # wandb's SetExplicit: the modes reset, the key stays known
+            stat.track = ()
         if path in _SYSTEM:
             self._system_set = True
 

@@ -28,6 +28,9 @@ DEFAULT_COLUMNS = ("Input", "Output", "Expected")
 MAX_ROWS = 10000
 
 Row = tuple[Any, ...]
+#: cell types that are their own IR value / their own JSON form (ints need a range check first)
+_PLAIN = frozenset({str, float, bool, type(None)})
+_JSON_PLAIN = _PLAIN | {int}
 
 
 class Table(Media):
@@ -66,7 +69,7 @@ class Table(Media):
             if columns is not None:
                 cols = columns
         else:
-            cols = columns if columns is not None or source is None else DEFAULT_COLUMNS
+            cols = columns if columns is not None else DEFAULT_COLUMNS if source is not None else ()
             raw = _rows_of(source, f"{given[0] if given else 'data'}=")
         self._columns = _check_columns(cols)
         self._rows: list[Row] = []
@@ -140,7 +143,8 @@ class Table(Media):
                     + ("" if self._columns != DEFAULT_COLUMNS else
                        " (wandb's default when columns= is not given)")
                 )
-            out.append(tuple(self._cell(v, n, c) for v, c in zip(cells, self._columns)))
+            out.append(tuple([v if type(v) in _PLAIN else self._cell(v, n, c)
+                              for v, c in zip(cells, self._columns)]))
         self._rows.extend(out)
         self._changed()
 
@@ -184,6 +188,8 @@ class Table(Media):
             snap = Table.__new__(Table)
             snap.max_rows, snap.caption, snap._warned_full = self.max_rows, None, True
             snap._columns, snap._rows = self._columns, list(self._rows)
+            if not self._lazy.done:  # encode the snapshot's rows, shared with this table
+                self._set_encoder(snap._encode)
             snap._lazy = self._lazy
             snap._snap = snap
             self._snap = snap
@@ -191,8 +197,10 @@ class Table(Media):
 
     def body(self) -> dict[str, Any]:
         """``{"columns": [...], "data": [[cell JSON form, ...], ...]}`` (media embedded)."""
+        plain = _JSON_PLAIN
         return {"columns": list(self._columns),
-                "data": [[value_to_json(c) for c in r] for r in self._rows]}
+                "data": [[c if type(c) in plain else value_to_json(c) for c in r]
+                         for r in self._rows]}
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Table:
@@ -222,9 +230,9 @@ class Table(Media):
 
 
 def dump_json(body: Any) -> bytes:
-    """Deterministic UTF-8 JSON bytes (sorted keys, NaN literals) for content addressing."""
-    return json.dumps(body, ensure_ascii=False, allow_nan=True, sort_keys=True,
-                      separators=(",", ":")).encode()
+    """Compact UTF-8 JSON bytes with NaN literals; key order is kept, so bytes read back and
+    written again are identical (content addressing stays stable)."""
+    return json.dumps(body, ensure_ascii=False, allow_nan=True, separators=(",", ":")).encode()
 
 
 def _check_columns(columns: Any, existing: tuple[str, ...] = ()) -> tuple[str, ...]:

@@ -54,7 +54,7 @@ def flatten(
                     f"keys passed to log() must be strings, got {type(key).__name__} key "
                     f"{key!r}; accepted: str top-level keys"
                 )
-            key = str(key)
+            key = str.__str__(key)  # a (str, Enum) key is its text, as JSON writes it
         if not key:
             _warn_empty_key(())
             continue
@@ -81,7 +81,7 @@ def nested_key(key: Any, path: Path) -> str:
     if type(key) is str:
         return key
     if isinstance(key, str):
-        return str(key)
+        return str.__str__(key)
     if key is None or isinstance(key, (bool, int, float)):
         return json.dumps(key)
     raise DataError(

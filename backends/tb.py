@@ -1,0 +1,306 @@
+"""The TensorBoard backend ``tb``: IR records as TensorBoard event files (tensorboardX protos).
+
+``runlog.init(backends=["tb"])`` writes ``<dir>/<project>/<run id>/events.out.tfevents.*``;
+``tensorboard --logdir <dir>/<project>`` then shows one TensorBoard run per runlog run. With
+the option ``logdir=ROOT`` the events go to ``ROOT/<run id>`` instead. See ``docs/backends/tb.md``.
+
+Events are written synchronously, on the backend's worker, into one event file per writer
+(named with the pid and a random suffix, so two writers never clobber each other; a resumed
+run adds a file). There is no tensorboardX queue or thread in between, so :meth:`flush` is a
+real barrier: when it returns, everything written is on disk and readable.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from runlog.typespec.errors import UsageError
+from runlog.typespec.jsonform import value_to_json
+from runlog.typespec.media import KINDS, Media, MediaSequence
+from runlog.typespec.records import (
+    ConfigChanged,
+    Finished,
+    MetricDefined,
+    Record,
+    Row,
+    RunStarted,
+    StaleRow,
+)
+from runlog.typespec.summary import split_metric_name
+
+try:
+    from tensorboardX.event_file_writer import EventsWriter
+    from tensorboardX.proto.event_pb2 import Event
+    from tensorboardX.proto.summary_pb2 import Summary
+
+    from . import tb_hparams, tb_media
+    from .tb_tags import CONFIG_TAG, KEYMAP_TAG, SUMMARY_TAG, encode, sub_tag
+except ModuleNotFoundError as exc:  # the `tb` extra is not installed
+    if exc.name is None or not exc.name.startswith("tensorboardX"):
+        raise
+    _MISSING: ModuleNotFoundError | None = exc
+else:
+    _MISSING = None
+
+logger = logging.getLogger("runlog.backends.tb")
+
+KeyPath = tuple[str, ...]
+#: default seconds between automatic flushes while records keep coming
+FLUSH_SECS = 5.0
+OPTIONS = {"logdir": "a directory: events go to <logdir>/<run id>",
+           "flush_secs": "seconds between automatic flushes (default 5; 0 = every batch)"}
+
+
+class TBBackend:
+    """Renders IR records as TensorBoard events: scalars, text, media, hparams, summary."""
+
+    name = "tb"
+    #: every kind: what TensorBoard cannot show (a ``file``, an mp4, a glb) becomes a text note
+    kinds = KINDS
+    accepts_out_of_order = True
+
+    def __init__(self, options: dict[str, Any], run_dir: Path) -> None:
+        unknown = sorted(set(options) - set(OPTIONS))
+        if unknown:
+            raise UsageError(f"tb backend: unknown option(s) {unknown}; accepted: "
+                             + "; ".join(f"{k} ({v})" for k, v in OPTIONS.items()))
+        root = options.get("logdir")
+        if root is not None and not isinstance(root, (str, os.PathLike)):
+            raise UsageError(f"tb backend: logdir must be a path, got {type(root).__name__}")
+        flush_secs = options.get("flush_secs", FLUSH_SECS)
+        if isinstance(flush_secs, bool) or not isinstance(flush_secs, (int, float)) or not (
+            flush_secs >= 0
+        ):
+            raise UsageError(f"tb backend: flush_secs must be a number >= 0, got {flush_secs!r}")
+        self._root = None if root is None else Path(root).expanduser()
+        self._run_dir = Path(run_dir)
+        self._flush_secs = float(flush_secs)
+        #: the directory holding this run's event files (set by :meth:`start`)
+        self.logdir: Path | None = None
+        self._writer: Any = None
+        self._flushed_at = 0.0
+        self._run: RunStarted | None = None
+        self._config: dict[str, Any] = {}
+        self._hparams_due = False
+        self._step = 0  # the latest committed step: where config changes are written
+        self._tags: dict[KeyPath, str] = {}
+        self._mapped: set[str] = set()  # tags already in the keymap
+        self._axes: dict[str, KeyPath] = {}  # metric name -> its step metric's path
+        self._axis_globs: dict[str, KeyPath] = {}  # name prefix -> step metric's path
+        self._axis_of: dict[KeyPath, KeyPath | None] = {}
+        self._axis_last: dict[KeyPath, Any] = {}
+        self._warned: set[tuple[str, str]] = set()
+
+    # -- Backend ---------------------------------------------------------------------------
+    def start(self, run: RunStarted) -> None:
+        """Open a new event file in the run's log directory."""
+        self.logdir = self._run_dir if self._root is None else self._root / run.id
+        self.logdir.mkdir(parents=True, exist_ok=True)
+        suffix = f".{os.getpid()}.{uuid.uuid4().hex[:8]}"
+        self._writer = EventsWriter(str(self.logdir / "events"), suffix)
+        self._flushed_at = time.monotonic()
+
+    def write(self, records: Sequence[Record]) -> None:
+        """Render a batch of records, in log order."""
+        for record in records:
+            t = type(record)
+            if t is Row:
+                self._ensure_hparams(record.timestamp)
+                self._row(record.step, record.timestamp, record.values)
+                self._step = record.step
+            elif t is StaleRow:
+                if record.policy == "keep":
+                    self._ensure_hparams(record.timestamp)
+                    self._row(record.step, record.timestamp, record.values)
+            elif t is RunStarted:
+                self._started(record)
+            elif t is ConfigChanged:
+                self._config.update(record.values)
+                self._emit(self._step, time.time(),
+                           [tb_media.text_value(CONFIG_TAG, tb_media.json_text(self._config))])
+            elif t is MetricDefined:
+                self._define(record)
+            elif t is Finished:
+                self._finished(record)
+        if time.monotonic() - self._flushed_at >= self._flush_secs:
+            self.flush(None)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Write buffered events to disk (flush and fsync); they are readable on return."""
+        if self._writer is not None:
+            self._writer.flush()
+        self._flushed_at = time.monotonic()
+        return True
+
+    def close(self, finished: Finished) -> None:
+        """Flush and close the event file."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    # -- records ---------------------------------------------------------------------------
+    def _started(self, run: RunStarted) -> None:
+        self._run = run
+        self._config = dict(run.config)
+        self._step = run.resumed_step or 0
+        self._hparams_due = True
+        self._emit(self._step, run.start_time,
+                   [tb_media.text_value(CONFIG_TAG, tb_media.json_text(self._config))])
+
+    def _ensure_hparams(self, walltime: float) -> None:
+        """Write the hparams once, with the config as it is when the first data arrives."""
+        if self._hparams_due and self._run is not None:
+            self._hparams_due = False
+            start = tb_hparams.session_start(self._config, self._run.start_time, self._run.group)
+            self._write(Event(step=self._run.resumed_step or 0, wall_time=walltime,
+                              summary=start))
+
+    def _define(self, metric: MetricDefined) -> None:
+        if metric.step_metric is None:
+            return
+        axis = split_metric_name(metric.step_metric)
+        if metric.name.endswith("*"):
+            self._axis_globs[metric.name[:-1]] = axis
+        else:
+            self._axes[metric.name] = axis
+        self._axis_of.clear()
+
+    def _finished(self, done: Finished) -> None:
+        self._ensure_hparams(done.end_time)
+        step = max(done.final_step, self._step)
+        values = [tb_media.text_value(SUMMARY_TAG, tb_media.json_text(
+            value_to_json(done.summary, store=lambda p: p.filename)))]
+        for path, value in _leaves(done.summary):
+            if not path[0].startswith("_") and type(value) in (int, float, bool):
+                tag = sub_tag(SUMMARY_TAG, encode("/".join(path)))
+                values.append(Summary.Value(tag=tag, simple_value=float(value)))
+        self._emit(step, done.end_time, values)
+        self._write(Event(step=step, wall_time=done.end_time,
+                          summary=tb_hparams.session_end(done.status, done.end_time)))
+
+    # -- rows ------------------------------------------------------------------------------
+    def _row(self, step: int, walltime: float, values: dict[KeyPath, Any]) -> None:
+        chosen: dict[str, tuple[KeyPath, Any]] = {}
+        new: dict[str, str] = {}
+        tags = self._tags
+        for path, value in values.items():
+            tag = tags.get(path)
+            if tag is None:
+                tag = self._new_tag(path, new)
+            if tag in chosen:
+                self._warn(tag, f"two keys of one row are both named {'/'.join(path)!r} "
+                                "in TensorBoard; the later one is kept")
+            chosen[tag] = (path, value)
+        if new:
+            self._emit(step, walltime,
+                       [tb_media.text_value(KEYMAP_TAG, tb_media.json_text(new))])
+        axes = bool(self._axes or self._axis_globs)
+        if axes:
+            for axis in {*self._axes.values(), *self._axis_globs.values()}:
+                if axis in values and _is_number(values[axis]):
+                    self._axis_last[axis] = values[axis]
+        by_step: dict[int, list[Any]] = {step: []}
+        for tag, (path, value) in chosen.items():
+            at = self._axis_step(path, step) if axes else step
+            out = by_step.get(at)
+            if out is None:
+                out = by_step[at] = []
+            self._render(out, tag, value)
+        for at, rendered in by_step.items():
+            if rendered:
+                self._emit(at, walltime, rendered)
+
+    def _render(self, out: list[Any], tag: str, value: Any) -> None:
+        t = type(value)
+        if t is float or t is int or t is bool:
+            out.append(Summary.Value(tag=tag, simple_value=value))
+        elif t is str:
+            out.append(tb_media.text_value(tag, value))
+        elif value is None:
+            return
+        elif isinstance(value, MediaSequence):
+            for i, item in enumerate(value.items):
+                self._render(out, sub_tag(tag, str(i)), item)
+        elif isinstance(value, Media):
+            render = tb_media.RENDERERS.get(value.kind)
+            if render is None:
+                self._warn(tag, f"{value.kind} values are not shown in TensorBoard; skipped")
+            else:
+                out.extend(render(tag, value, self._warn))
+        else:
+            self._warn(tag, f"{t.__name__} values are not shown in TensorBoard (log numbers, "
+                            "strings or media); skipped")
+
+    def _new_tag(self, path: KeyPath, new: dict[str, str]) -> str:
+        flat = "/".join(path)
+        tag = encode(flat)
+        if tag not in self._mapped:
+            self._mapped.add(tag)
+            new[tag] = flat
+        self._tags[path] = tag
+        return tag
+
+    def _axis_step(self, path: KeyPath, step: int) -> int:
+        """The step a leaf is plotted at: its step metric's value (``define_metric``)."""
+        if path in self._axis_of:
+            axis = self._axis_of[path]
+        else:
+            key = ".".join(path)
+            axis = self._axes.get(key)
+            if axis is None and not key.startswith("_"):
+                axis = next((a for p, a in self._axis_globs.items() if key.startswith(p)), None)
+            self._axis_of[path] = axis = None if axis == path else axis
+        if axis is None or axis not in self._axis_last:
+            return step
+        value = self._axis_last[axis]
+        if not math.isfinite(value):
+            self._warn(".".join(axis), "a NaN or infinite step metric cannot be a step; "
+                                       "_step was used")
+            return step
+        if value != int(value):
+            self._warn(".".join(axis), "TensorBoard steps are integers; step metric values "
+                                       "are truncated")
+        return int(value)
+
+    # -- writing ---------------------------------------------------------------------------
+    def _emit(self, step: int, walltime: float, values: list[Any]) -> None:
+        self._write(Event(step=step, wall_time=walltime, summary=Summary(value=values)))
+
+    def _write(self, event: Any) -> None:
+        if self._writer is None:
+            raise RuntimeError("tb backend: write() before start() or after close()")
+        self._writer.write_event(event)
+
+    def _warn(self, tag: str, message: str) -> None:
+        if (tag, message) not in self._warned:
+            self._warned.add((tag, message))
+            logger.warning("runlog tb backend: %s: %s", tag, message)
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) in (int, float, bool)
+
+
+def _leaves(tree: dict[str, Any], prefix: KeyPath = ()) -> list[tuple[KeyPath, Any]]:
+    out: list[tuple[KeyPath, Any]] = []
+    for key, value in tree.items():
+        if type(value) is dict and value:
+            out += _leaves(value, (*prefix, key))
+        else:
+            out.append(((*prefix, key), value))
+    return out
+
+
+def factory(options: dict[str, Any], run_dir: Path) -> TBBackend:
+    """Build the ``tb`` backend; options ``logdir`` and ``flush_secs`` (see :data:`OPTIONS`)."""
+    if _MISSING is not None:
+        raise UsageError("the tb backend needs tensorboardX: pip install 'runlog[tb]' "
+                         f"({_MISSING})")
+    return TBBackend(options, run_dir)
