@@ -16,7 +16,7 @@ def main() -> None:
         run.define_metric("val/acc", summary="max")
         step = 0
         for epoch in range(config["epochs"]):
-            for batch in range(5):
+            for _batch in range(5):
                 loss = math.exp(-0.3 * step) + random.random() * 0.05
                 run.log({"train": {"loss": loss}, "epoch": epoch})
                 step += 1

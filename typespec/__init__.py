@@ -1,9 +1,13 @@
 """runlog.typespec: value conversion, media types, IR records and their JSON form.
 
-Knows nothing of the facade or of backends.
+Knows nothing of the facade or of backends. The media classes load on first access.
 """
 
-from .audio import Audio
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from .errors import (
     BackendError,
     DataError,
@@ -13,14 +17,8 @@ from .errors import (
     StaleStepWarning,
     UsageError,
 )
-from .file import File
-from .histogram import Histogram
-from .html import Html
-from .image import Image
 from .media import KINDS, Media, MediaSequence
-from .object3d import Object3D
 from .payload import Payload
-from .plot import Plot
 from .records import (
     ConfigChanged,
     FileSaved,
@@ -33,9 +31,7 @@ from .records import (
     SummaryChanged,
 )
 from .summary import Summary
-from .table import Table
 from .values import convert, flatten
-from .video import Video
 
 __all__ = [
     "KINDS",
@@ -71,3 +67,15 @@ __all__ = [
     "convert",
     "flatten",
 ]
+
+#: media classes, loaded on first access: name -> module
+_LAZY = {
+    "Audio": "audio", "File": "file", "Histogram": "histogram", "Html": "html",
+    "Image": "image", "Object3D": "object3d", "Plot": "plot", "Table": "table", "Video": "video",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

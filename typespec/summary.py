@@ -32,14 +32,23 @@ class _Stat:
     __slots__ = ("best", "count", "first", "max", "min", "none", "total", "track")
 
     def __init__(self, metric: MetricDefined) -> None:
-        self.track = tuple(m for m in metric.summary if m != "none")
-        self.none = "none" in metric.summary
-        self.best = "min" if metric.goal == "minimize" else "max"
+        self.track: tuple[str, ...] = ()
+        self.none = False
+        self.best = "max"
+        self.configure(metric)
         self.first: Any = None
         self.min: Any = None
         self.max: Any = None
         self.total = 0.0
         self.count = 0
+
+    def configure(self, metric: MetricDefined) -> None:
+        """Add the modes of a ``define_metric`` call."""
+        modes = [m for m in metric.summary if m != "none"]
+        self.track = tuple(dict.fromkeys((*self.track, *modes)))
+        self.none = self.none or "none" in metric.summary
+        if metric.goal is not None:
+            self.best = "min" if metric.goal == "minimize" else "max"
 
     def update(self, value: Any) -> None:
         if self.first is None:
@@ -176,7 +185,12 @@ class Summary:
             self._globs[metric.name[:-1]] = metric
             self._unmatched.clear()
         else:
-            self._stats[split_metric_name(metric.name)] = _Stat(metric)
+            path = split_metric_name(metric.name)
+            stat = self._stats.get(path)
+            if stat is None:
+                self._stats[path] = _Stat(metric)
+            else:  # a second definition adds its modes, as wandb merges metric records
+                stat.configure(metric)
 
     # -- views -----------------------------------------------------------------------------
     def leaves(self) -> dict[Path, Any]:
