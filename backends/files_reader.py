@@ -119,7 +119,7 @@ class FilesRun:
     # -- metadata ------------------------------------------------------------------------------
     @property
     def metadata(self) -> dict[str, Any]:
-        """``run.json`` as of now (status ``running`` / ``crashed`` / ``finished`` / ...)."""
+        """``run.json`` as of when the view was made; ``status`` may also be ``crashed``."""
         return dict(self._meta)
 
     id = property(lambda self: self._meta["id"], doc="The run id.")
@@ -164,9 +164,10 @@ class FilesRun:
             yield obj
         if cached >= self._meta["rows"]:
             return
-        for seen, row in enumerate(self._records_of("row"), 1):
+        load = self._media.load
+        for seen, obj in enumerate(self._json_of("row"), 1):
             if seen > cached:
-                yield encode_tree(row_dict(row), self._ref)
+                yield encode_tree(row_dict(record_from_json(obj, load)), self._ref)
 
     def to_pandas(self) -> Any:
         """The history as a ``pandas.DataFrame``, nested keys joined with ``/`` (needs pandas)."""
@@ -180,10 +181,12 @@ class FilesRun:
     def stale(self) -> list[dict[str, Any]]:
         """Data rejected by the stale-step rule: ``step``, ``current_step``, ``timestamp``,
         ``policy`` and the nested ``values``."""
+        load = self._media.load
+        stale = (record_from_json(obj, load) for obj in self._json_of("stale_row"))
         return [
             {"step": r.step, "current_step": r.current_step, "timestamp": r.timestamp,
              "policy": r.policy, "values": nest(r.values)}
-            for r in self._records_of("stale_row")
+            for r in stale
         ]
 
     def records(self) -> Iterator[Record]:
@@ -206,12 +209,11 @@ class FilesRun:
         return f"<runlog.read {self.project}/{self.id} {self.status} rows={self.rows}>"
 
     # -- helpers -------------------------------------------------------------------------------
-    def _records_of(self, kind: str) -> Iterator[Any]:
-        """The records of one JSON ``type``, parsing only the lines that can hold it."""
-        load = self._media.load
+    def _json_of(self, kind: str) -> Iterator[dict[str, Any]]:
+        """The JSON of the records of one ``type``, parsing only the lines that can hold it."""
         for obj in iter_json_lines(self.dir / RECORDS, only=f'"{kind}"'.encode()):
             if obj.get("type") == kind:
-                yield record_from_json(obj, load)
+                yield obj
 
     @staticmethod
     def _ref(payload: Any) -> str:

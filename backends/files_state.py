@@ -111,6 +111,7 @@ class RunState:
             "host": started.host if started else None,
             "pid": pid,
             "runlog_version": started.version if started else None,
+            "backends": list(started.backends) if started else [],
             "sessions": self.sessions,
             "resumed_step": started.resumed_step if started else None,
             "rows": self.rows,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ class Dispatcher:
                 self._inline.append((name, backend))
                 put = _inline_put(backend)
             else:
-                worker = Worker(name, backend, settings, _preparer(name, backend), self._elsewhere)
+                worker = Worker(name, backend, settings, _fallback(name, backend), self._elsewhere)
                 self._workers.append(worker)
                 put = worker.put
             if getattr(backend, "stores_stale", False) or (
@@ -173,10 +173,11 @@ def _inline_put(backend: Backend) -> Callable[[Record], None]:
     return lambda record: write((record,))
 
 
-def _preparer(name: str, backend: Backend) -> Callable[[Sequence[Any]], Sequence[Any]]:
-    """What the worker of ``backend`` applies to a batch: media fallbacks for the kinds the
-    backend does not render (one warning per (backend, kind))."""
+def _fallback(name: str, backend: Backend) -> Callable[[Record], Record] | None:
+    """What the worker of ``backend`` applies to a record carrying media: fallbacks for the
+    kinds the backend does not render (one warning per (backend, kind)); None if it renders
+    every kind."""
     kinds = frozenset(getattr(backend, "kinds", frozenset()))
     if kinds >= KINDS:
-        return lambda batch: batch
-    return lambda batch: [fallback_record(r, kinds, name) for r in batch]
+        return None
+    return lambda record: fallback_record(record, kinds, name)

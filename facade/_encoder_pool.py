@@ -30,6 +30,14 @@ def pool_size() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+_PLAIN = frozenset({float, int, str, bool, type(None)})
+
+
+def may_carry_media(record: Any) -> bool:
+    """False for a row of plain values (the common case, checked at C speed); True otherwise."""
+    return type(record) is not Row or not _PLAIN.issuperset(map(type, record.values.values()))
+
+
 def media_in(records: Sequence[Any]) -> Iterator[Media]:
     """Every media value carried by ``records`` (rows, stale rows, summary changes, files)."""
     for record in records:

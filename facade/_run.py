@@ -134,7 +134,7 @@ class Run:
             id=id, project=project, name=name, start_time=self._start_time, group=group,
             job_type=job_type, tags=tags, notes=notes, config=dict(config),
             host=socket.gethostname(), version=_version(), resumed=resumed,
-            resumed_step=start_step if resumed else None,
+            resumed_step=start_step if resumed else None, backends=tuple(backends),
         )
         if not disabled:
             live_runs.add(self)

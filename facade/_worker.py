@@ -13,12 +13,13 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from runlog.typespec.records import Finished, Row, RunStarted, StaleRow
 
 from . import _encoder_pool
+from ._encoder_pool import may_carry_media
 
 logger = logging.getLogger("runlog")
 _now = time.monotonic
@@ -45,8 +46,9 @@ class FlushTicket:
 class Worker:
     """Feeds one backend from a bounded queue on its own daemon thread.
 
-    ``prepare`` turns a batch into what the backend receives (media fallbacks); ``elsewhere``
-    names where the rest of the run is recorded, for the message when this backend is disabled.
+    ``fallback`` maps a record carrying media to what the backend receives (None when the
+    backend renders every kind); ``elsewhere`` names where the rest of the run is recorded, for
+    the message when this backend is disabled.
     """
 
     def __init__(
@@ -54,12 +56,12 @@ class Worker:
         name: str,
         backend: Any,
         settings: Any,
-        prepare: Callable[[Sequence[Any]], Sequence[Any]],
+        fallback: Callable[[Any], Any] | None,
         elsewhere: Callable[[str], str],
     ) -> None:
         self.name = name
         self.backend = backend
-        self._prepare = prepare
+        self._fallback = fallback
         self._elsewhere = elsewhere
         self._queue: deque[Any] = deque()
         self._cap = max(1, int(settings.queue_size))
@@ -242,8 +244,13 @@ class Worker:
             self.rows += sum(1 for r in batch if type(r) is Row)
 
     def _write(self, batch: list[Any]) -> None:
-        _encoder_pool.prefetch(batch)
-        self.backend.write(self._prepare(batch))
+        rich = [may_carry_media(r) for r in batch]
+        if any(rich):
+            _encoder_pool.prefetch([r for r, m in zip(batch, rich) if m])
+            if self._fallback is not None:
+                fallback = self._fallback
+                batch = [fallback(r) if m else r for r, m in zip(batch, rich)]
+        self.backend.write(batch)
 
     def _serve_tickets(self) -> None:
         removed = self.taken + self.dropped_full

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -169,3 +170,11 @@ def test_save_attaches_files_by_relative_name(tmp_path, mem_run):
     assert saved[1].payload.mime == "text/plain"
     with pytest.warns(UserWarning, match="no file matches"):
         assert mem_run.save(str(tmp_path / "nothing*")) == []
+
+
+def test_run_json_names_the_backends(tmp_path):
+    run = runlog.init(backends=["memory", "files"], dir=tmp_path, id="r1")
+    run.finish()
+    meta = json.loads((tmp_path / "default" / "r1" / "run.json").read_text())
+    assert meta["backends"] == ["memory", "files"]
+    assert run.backends["memory"].run.backends == ("memory", "files")

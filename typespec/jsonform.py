@@ -123,7 +123,9 @@ def record_to_json(record: Any, store: Store | None = None) -> dict[str, Any]:
             out[field.name] = leaves_to_json(value, store)
         elif field.name == "removed":
             out[field.name] = [list(p) for p in value]
-        elif field.name == "tags" or (field.name == "summary" and isinstance(value, tuple)):
+        elif field.name in ("tags", "backends") or (
+            field.name == "summary" and isinstance(value, tuple)
+        ):
             out[field.name] = list(value)
         else:
             out[field.name] = value_to_json(value, store)
@@ -146,7 +148,9 @@ def record_from_json(obj: dict[str, Any], load: Load | None = None) -> Any:
             kwargs[field.name] = leaves_from_json(value, load)
         elif field.name == "removed":
             kwargs[field.name] = tuple(tuple(p) for p in value)
-        elif field.name == "tags" or (field.name == "summary" and isinstance(value, list)):
+        elif field.name in ("tags", "backends") or (
+            field.name == "summary" and isinstance(value, list)
+        ):
             kwargs[field.name] = tuple(value)
         else:
             kwargs[field.name] = value_from_json(value, load)

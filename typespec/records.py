@@ -30,6 +30,7 @@ class RunStarted:
     version: str = ""
     resumed: bool = False
     resumed_step: int | None = None
+    backends: tuple[str, ...] = ()
 
 
 @attrs.frozen(slots=True)
