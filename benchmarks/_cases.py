@@ -32,6 +32,8 @@ class Case:
     name = ""
     modules: tuple[str, ...] = ()
     workloads = WORKLOADS
+    #: timed repeats per workload (the best is kept); slow peers, far from the target, get fewer
+    repeats = 5
 
     def missing(self) -> str | None:
         """Why this case cannot run here (a module not installed), or None."""
@@ -120,6 +122,7 @@ class TensorBoardX(Case):
 
     name = "tensorboardX add_scalar"
     modules = ("tensorboardX",)
+    repeats = 3
 
     def start(self, root: Path, workload: str) -> None:
         from tensorboardX import SummaryWriter
@@ -150,6 +153,7 @@ class MLflow(Case):
     or one ``log_batch`` per step; the image with ``mlflow.log_image`` (sync only)."""
 
     modules = ("mlflow",)
+    repeats = 2
 
     def __init__(self, mode: str) -> None:
         self.mode = mode
@@ -165,9 +169,13 @@ class MLflow(Case):
         logging.getLogger("alembic").setLevel(logging.WARNING)
         logging.getLogger("mlflow").setLevel(logging.WARNING)
         mlflow.set_tracking_uri(f"sqlite:///{root / 'mlflow.db'}")
-        mlflow.set_experiment("bench")
-        self._mlflow = mlflow
         self._client = mlflow.MlflowClient()
+        found = self._client.get_experiment_by_name("bench")
+        # an explicit artifact root: the default is ./mlruns in the current directory
+        exp_id = found.experiment_id if found else self._client.create_experiment(
+            "bench", artifact_location=(root / "artifacts").as_uri())
+        mlflow.set_experiment(experiment_id=exp_id)
+        self._mlflow = mlflow
         self._run = mlflow.start_run()
         self._step = 0
         if workload.startswith("image"):
@@ -214,6 +222,7 @@ class Wandb(Case):
 
     name = "wandb offline run.log"
     modules = ("wandb",)
+    repeats = 2
 
     def start(self, root: Path, workload: str) -> None:
         import wandb
@@ -226,7 +235,8 @@ class Wandb(Case):
             self.call = self._run.log
 
     def durable(self) -> None:
-        self._run.finish()  # offline: everything is written to the local run directory
+        """wandb has no flush short of ``finish()``, which ends the run: its throughput counts
+        until the calls returned, not until the data is on disk."""
 
     def stop(self) -> None:
         self._run.finish()
@@ -237,7 +247,7 @@ def all_specs(runlog_backends: list[str]) -> list[str]:
     specs = ["raw"] + [f"runlog:{b}" for b in runlog_backends]
     if {"files", "tb"} <= set(runlog_backends):
         specs.append("runlog:files+tb")
-    return specs + ["tensorboardx", "mlflow:sync", "mlflow:async", "mlflow:batch", "wandb"]
+    return [*specs, "tensorboardx", "mlflow:sync", "mlflow:async", "mlflow:batch", "wandb"]
 
 
 def make(spec: str) -> Case:

@@ -18,7 +18,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 from runlog.backends.files_reader import flatten_row, is_run_dir
 from runlog.typespec.errors import Error
 
@@ -94,7 +94,8 @@ def show_command(run: str, root: Path | None, metrics: tuple[str, ...], width: i
             out.print(table)
     series = _series(view.iter_history(), metrics)
     if series:
-        chart = Table("metric", "trend", "min", "max", "last", title="metrics")
+        trend = Column("trend", no_wrap=True)  # a NaN gap must not wrap the sparkline
+        chart = Table("metric", trend, "min", "max", "last", title="metrics")
         for key, values in series.items():
             finite = [v for v in values if math.isfinite(v)]
             chart.add_row(key, sparkline(values, width), _num(min(finite, default=math.nan)),

@@ -43,8 +43,8 @@ class Settings:
     - ``queue_policy``: ``"block"`` (wait up to ``block_timeout`` seconds) or ``"drop_oldest"``.
     - ``batch_size`` / ``batch_delay``: how many records, or how many seconds, a backend's worker
       gathers before a write.
-    - ``retries`` / ``retry_backoff``: attempts for a failing backend call and the first delay
-      (doubling); after that the backend is disabled.
+    - ``retries`` / ``retry_backoff``: retries of a failing backend call after its first
+      attempt, and the first delay between them (doubling); after that the backend is disabled.
     - ``strict``: backend errors raise :class:`runlog.BackendError` at flush()/finish().
     - ``finish_timeout``: seconds finish() waits for backends to drain and close.
     - ``rank_policy``: ``"zero"`` (only rank 0 logs) or ``"all"`` (a run per rank).

@@ -181,7 +181,7 @@ class Worker:
         return not self._thread.is_alive()
 
     def give_up(self, why: str) -> None:
-        """Stop waiting for this backend (finish ran out of time)."""
+        """Disable this backend: it stalled, or ran out of time to finish."""
         self._disable(why)
 
     def stats(self) -> dict[str, Any]:
@@ -253,6 +253,8 @@ class Worker:
         self.backend.write(batch)
 
     def _serve_tickets(self) -> None:
+        if not self._tickets:
+            return
         removed = self.taken + self.dropped_full
         with self._cond:
             due = [t for t in self._tickets if t.target <= removed]

@@ -21,8 +21,8 @@ BIN = Path(sys.executable).with_name("runlog")
 NO_SIGNALS = {"handle_signals": False}
 
 
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "200"}
+def cli(*args: str, cwd: Path | None = None, columns: int = 200) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": str(columns)}
     env.pop("RUNLOG_DIR", None)
     return subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=60,
                           env=env, cwd=cwd)
@@ -98,6 +98,19 @@ def test_show_prints_metadata_config_summary_and_sparklines(runs):
     assert loss.split("│")[3].strip() == "1" and loss.split("│")[4].strip() == "4"
     by_path = cli("show", str(runs / "p" / "bad"))
     assert by_path.returncode == 0 and "failed" in by_path.stdout
+
+
+def test_show_leaves_a_gap_for_nan_and_never_wraps_the_sparkline(tmp_path):
+    run = runlog.init(project="p", id="gap", dir=tmp_path, backends=["files"],
+                      settings=NO_SIGNALS)
+    for i in range(60):
+        run.log({"x": math.nan if i == 3 else float(i)})
+    run.finish()
+    result = cli("show", "gap", "--dir", str(tmp_path), "--width", "60", columns=80)
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if "▁▁▁ ▁" in line]  # one line
+    trend = line.split("│")[2].strip()
+    assert trend[3] == " " and " " not in trend[4:] and len(trend) <= 60, trend
 
 
 def test_show_unknown_run_is_one_error_line(runs):

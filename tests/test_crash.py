@@ -78,6 +78,8 @@ class Child:
     def end(self, timeout: float = 30) -> int:
         code = self.proc.wait(timeout=timeout)
         self._reader.join(timeout=timeout)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
         return code
 
 

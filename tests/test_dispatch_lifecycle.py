@@ -36,30 +36,22 @@ def _history(run_dir):
 
 
 @pytest.mark.slow
-def test_exit_without_finish_writes_everything_and_closes_the_run(tmp_path):
-    done = _script(tmp_path, """
+@pytest.mark.parametrize(("ending", "code", "rows", "status"), [
+    ("", 0, 500, "finished"),  # no finish(): the atexit hook finishes the run
+    ("raise RuntimeError('diverged')", 1, 500, "failed"),  # an unhandled exception
+])
+def test_exit_without_finish_writes_everything_and_closes_the_run(tmp_path, ending, code, rows,
+                                                                   status):
+    done = _script(tmp_path, f"""
         import runlog
         run = runlog.init(project="p", id="left-open", backends=["files:flush_interval=60"])
-        for i in range(500):
-            run.log({"i": i})
+        for i in range({rows}):
+            run.log({{"i": i}})
+        {ending}
     """)
-    assert done.returncode == 0, done.stderr
-    assert [r["i"] for r in _history(tmp_path / "out" / "p" / "left-open")] == list(range(500))
-    assert _run_json(tmp_path, "left-open")["status"] == "finished"
-
-
-@pytest.mark.slow
-def test_an_unhandled_exception_still_writes_everything_and_marks_the_run_failed(tmp_path):
-    done = _script(tmp_path, """
-        import runlog
-        run = runlog.init(project="p", id="crash", backends=["files:flush_interval=60"])
-        for i in range(50):
-            run.log({"i": i})
-        raise RuntimeError("diverged")
-    """)
-    assert done.returncode == 1 and "diverged" in done.stderr
-    assert len(_history(tmp_path / "out" / "p" / "crash")) == 50
-    assert _run_json(tmp_path, "crash")["status"] == "failed"
+    assert done.returncode == code, done.stderr
+    assert [r["i"] for r in _history(tmp_path / "out" / "p" / "left-open")] == list(range(rows))
+    assert _run_json(tmp_path, "left-open")["status"] == status
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")

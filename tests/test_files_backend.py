@@ -238,6 +238,8 @@ def test_the_lock_is_released_when_its_process_dies(tmp_path):
     finally:
         child.kill()
         child.wait(timeout=10)
+        child.stdin.close()
+        child.stdout.close()
     files.factory({}, run_dir).close(Finished(0, "finished", {}, 1.0))
 
 

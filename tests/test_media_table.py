@@ -78,13 +78,13 @@ def test_dataframe_logged_directly_becomes_a_table():
 def test_more_rows_than_max_rows_are_dropped_with_one_warning():
     with pytest.warns(UserWarning, match=r"max_rows=3.*5 were given") as record:
         t = Table(columns=["i"], data=[[i] for i in range(5)], max_rows=3)
-    assert len(record) == 1
+    assert len([w for w in record if "max_rows" in str(w.message)]) == 1
     assert t.data == [[0], [1], [2]]
     with pytest.warns(UserWarning) as record:
         t2 = Table(columns=["i"], max_rows=2)
         for i in range(4):
             t2.add_data(i)
-    assert len(record) == 1
+    assert len([w for w in record if "max_rows" in str(w.message)]) == 1
     assert t2.data == [[0], [1]]
 
 

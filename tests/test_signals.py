@@ -51,6 +51,8 @@ def _run_until_signalled(tmp_path, body: str, sig: int, after: int = 300):
     lines += proc.stdout.read().split()  # read through the same buffer, to the end
     err = proc.stderr.read()
     proc.wait(timeout=120)
+    proc.stdout.close()
+    proc.stderr.close()
     printed = [int(x) for x in lines if x.isdigit()]
     return proc.returncode, printed[-1], lines, err, tmp_path / "out" / "p" / "sig"
 
