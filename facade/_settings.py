@@ -96,5 +96,6 @@ def _parse(raw: str, default: Any, where: str) -> Any:
         try:
             return type(default)(raw)
         except ValueError:
-            raise UsageError(f"{where}={raw!r}: expected a {type(default).__name__}") from None
+            kind = "an integer" if type(default) is int else "a number"
+            raise UsageError(f"{where}={raw!r}: expected {kind}") from None
     return raw

@@ -155,6 +155,13 @@ def test_settings_from_environment(monkeypatch):
     s = runlog.Settings.resolve(None)
     assert s.on_stale_step == "raise" and s.strict is True
     assert runlog.Settings.resolve({"on_stale_step": "keep"}).on_stale_step == "keep"
+    monkeypatch.setenv("RUNLOG_QUEUE_SIZE", "lots")
+    with pytest.raises(runlog.UsageError, match="RUNLOG_QUEUE_SIZE='lots': expected an integer"):
+        runlog.Settings.resolve(None)
+    monkeypatch.setenv("RUNLOG_QUEUE_SIZE", "10")
+    monkeypatch.setenv("RUNLOG_STRICT", "maybe")
+    with pytest.raises(runlog.UsageError, match="RUNLOG_STRICT='maybe': expected true/false"):
+        runlog.Settings.resolve(None)
 
 
 def test_save_attaches_files_by_relative_name(tmp_path, mem_run):
@@ -170,6 +177,11 @@ def test_save_attaches_files_by_relative_name(tmp_path, mem_run):
     assert saved[1].payload.mime == "text/plain"
     with pytest.warns(UserWarning, match="no file matches"):
         assert mem_run.save(str(tmp_path / "nothing*")) == []
+    assert mem_run.save(str(tmp_path / "ckpt" / "model.bin"), base_path=tmp_path) == [
+        "ckpt/model.bin"
+    ]
+    with pytest.raises(runlog.UsageError, match="outside base_path"):
+        mem_run.save(str(tmp_path / "ckpt" / "model.bin"), base_path=tmp_path / "ckpt" / "sub")
 
 
 def test_run_json_names_the_backends(tmp_path):

@@ -56,6 +56,7 @@ class Child:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         self.lines: list[str] = []
+        self.stderr = ""  # all of it, once the child has ended
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -78,6 +79,7 @@ class Child:
     def end(self, timeout: float = 30) -> int:
         code = self.proc.wait(timeout=timeout)
         self._reader.join(timeout=timeout)
+        self.stderr = self.proc.stderr.read()
         self.proc.stdout.close()
         self.proc.stderr.close()
         return code
@@ -127,13 +129,13 @@ def test_sigterm_flushes_and_marks_the_run_preempted(tmp_path):
     code = child.end()
     assert code != 0
     view = check_prefix(tmp_path / "crash" / "term", child.flushed())
-    assert view.status == "preempted", (view.status, child.proc.stderr.read())
+    assert view.status == "preempted", (view.status, child.stderr)
 
 
 def test_an_unhandled_exception_marks_the_run_failed_with_every_row(tmp_path):
     child = Child(tmp_path, "boom", mode="raise")
     assert child.end() == 1
-    assert "RuntimeError: boom" in child.proc.stderr.read()
+    assert "RuntimeError: boom" in child.stderr
     view = check_prefix(tmp_path / "crash" / "boom", 61)
     assert len(view.history) == 61  # steps 0..60: the last one was logged before the raise
     assert view.status == "failed" and view.metadata["exit_code"] != 0

@@ -77,6 +77,8 @@ def test_a_run_with_every_record_type_matches_the_schema(tmp_path):
                      "summary_changed", "file_saved", "finished"}
     check_run_dir(run_dir)
     assert (run_dir / "files" / "notes.txt").read_text() == "hello"
+    fresh, sample = (json.loads((d / "run.json").read_text()) for d in (run_dir, SAMPLE))
+    assert list(fresh) == list(sample), "the sample is stale: python docs/samples/make_sample.py"
 
 
 def test_the_samples_match_the_schema_and_read_back():

@@ -159,6 +159,15 @@ def test_not_a_run_directory(tmp_path):
         runlog.read(tmp_path / "empty")
 
 
+def test_a_newer_format_version_is_refused_with_a_clear_error(tmp_path):
+    run = make_run(tmp_path)
+    meta_path = run.dir / "run.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "format_version": 2}))
+    with pytest.raises(DataError, match="files format 2; this runlog reads format 1"):
+        runlog.read(run.dir)
+
+
 def test_last_state_gives_the_next_step_summary_and_config(tmp_path):
     run = make_run(tmp_path, rows=3, finish=False)
     run.log({"x": 1}, step=10)

@@ -6,26 +6,11 @@ import json
 
 import numpy as np
 import pytest
+from _tensors import FakeTensor
 from runlog.typespec import jsonform
 from runlog.typespec.errors import DataError
 from runlog.typespec.histogram import Histogram
 from runlog.typespec.values import convert
-
-
-class _Tensor:
-    """A duck-typed tensor: what torch/jax values look like to runlog (never imported)."""
-
-    def __init__(self, arr):
-        self._arr = np.asarray(arr)
-
-    def detach(self):
-        return self
-
-    def cpu(self):
-        return self
-
-    def numpy(self):
-        return self._arr
 
 
 def test_sequence_is_binned_like_numpy():
@@ -44,9 +29,9 @@ def test_np_histogram_is_kept_exactly():
 
 
 def test_tensors_are_accepted():
-    h = Histogram(_Tensor([1.0, 2.0, 2.0, 3.0]), num_bins=3)
+    h = Histogram(FakeTensor([1.0, 2.0, 2.0, 3.0]), num_bins=3)
     assert h.values == [1, 2, 1]
-    h2 = Histogram(np_histogram=(_Tensor([3, 4]), _Tensor([0.0, 1.0, 2.0])))
+    h2 = Histogram(np_histogram=(FakeTensor([3, 4]), FakeTensor([0.0, 1.0, 2.0])))
     assert h2.values == [3, 4]
 
 

@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pytest
 import runlog
+from _tensors import FakeTensor
 from PIL import Image as PILImage
 from runlog.typespec import DataError, MediaSequence
 from runlog.typespec.image import Image, image_sequence_meta
@@ -29,22 +30,6 @@ def decoded(img: Image) -> PILImage.Image:
 
 def roundtrip(value):
     return value_from_json(loads(dumps(value_to_json(value))))
-
-
-class DuckTensor:
-    """The duck-typed tensor protocol runlog reads: detach().cpu().numpy()."""
-
-    def __init__(self, array):
-        self.array = array
-
-    def detach(self):
-        return self
-
-    def cpu(self):
-        return self
-
-    def numpy(self):
-        return self.array
 
 
 # -- shapes --------------------------------------------------------------------------------
@@ -137,7 +122,7 @@ def test_bool_is_0_or_255():
 
 def test_duck_typed_tensor_chw_float():
     chw = RNG.random((3, 5, 6)).astype(np.float32)
-    img = Image(DuckTensor(chw))
+    img = Image(FakeTensor(chw))
     expected = np.rint(chw.transpose(1, 2, 0).astype(np.float64) * 255).astype(np.uint8)
     assert np.array_equal(np.asarray(decoded(img)), expected)
 

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pytest
 import runlog
+from _tensors import FakeTensor
 from runlog.typespec.histogram import Histogram
 from runlog.typespec.values import convert, flatten
 
@@ -40,26 +41,6 @@ class Mode(str, enum.Enum):
 
 def a_function():
     """A module-level function."""
-
-
-class FakeTensor:
-    """Duck-types a torch tensor: ``detach().cpu().numpy()``; records what was called."""
-
-    def __init__(self, array):
-        self._array = np.asarray(array)
-        self.calls = []
-
-    def detach(self):
-        self.calls.append("detach")
-        return self
-
-    def cpu(self):
-        self.calls.append("cpu")
-        return self
-
-    def numpy(self):
-        self.calls.append("numpy")
-        return self._array
 
 
 class ArrayLike:
@@ -275,10 +256,10 @@ def test_callables_are_module_qualname(mem_run):
         def method(self):
             pass
 
-    row = logged(mem_run, {"f": a_function, "c": FakeTensor, "m": Local.method, "b": len})
+    row = logged(mem_run, {"f": a_function, "c": ArrayLike, "m": Local.method, "b": len})
     assert row == {
         "f": f"{__name__}.a_function",
-        "c": f"{__name__}.FakeTensor",
+        "c": f"{__name__}.ArrayLike",
         "m": f"{__name__}.test_callables_are_module_qualname.<locals>.Local.method",
         "b": "builtins.len",
     }
