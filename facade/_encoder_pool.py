@@ -12,11 +12,12 @@ import logging
 import os
 import queue
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from runlog.typespec.media import Media, MediaSequence
-from runlog.typespec.records import FileSaved, Row, StaleRow, SummaryChanged
+from runlog.typespec.fallback import iter_media
+from runlog.typespec.media import Media
+from runlog.typespec.records import Row
 
 logger = logging.getLogger("runlog")
 
@@ -38,33 +39,13 @@ def may_carry_media(record: Any) -> bool:
     return type(record) is not Row or not _PLAIN.issuperset(map(type, record.values.values()))
 
 
-def media_in(records: Sequence[Any]) -> Iterator[Media]:
-    """Every media value carried by ``records`` (rows, stale rows, summary changes, files)."""
-    for record in records:
-        kind = type(record)
-        if kind is Row or kind is StaleRow:
-            yield from _media(record.values.values())
-        elif kind is SummaryChanged:
-            yield from _media(record.set.values())
-        elif kind is FileSaved and isinstance(record.payload, Media):
-            yield record.payload
-
-
-def _media(values: Iterable[Any]) -> Iterator[Media]:
-    for value in values:
-        if isinstance(value, Media):
-            yield value
-        elif type(value) is MediaSequence:
-            yield from value.items
-
-
 def prefetch(records: Sequence[Any]) -> None:
     """Encode every not yet encoded payload in ``records``, using the pool for all but one.
 
     Returns when all are encoded (or failed: a failure surfaces again, with its traceback, when
     the backend asks for that payload).
     """
-    pending = [m for m in media_in(records) if not m.encoded]
+    pending = [m for r in records for m in iter_media(r) if not m.encoded]
     if not pending:
         return
     if len(pending) > 1:

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
 
 from .media import KINDS, Media, MediaSequence
 from .payload import Payload
-from .records import Finished, Row, StaleRow, SummaryChanged
+from .records import FileSaved, Finished, Row, StaleRow, SummaryChanged
 
 #: kind -> the kind it falls back to
 NEXT = {
@@ -77,27 +77,39 @@ def fallback_record(record: Any, kinds: frozenset[str], backend: str = "") -> An
 
 def has_media(record: Any) -> bool:
     """True if any value of ``record`` is or holds a media value."""
+    return type(record) in _VALUE_FIELD and next(iter_media(record), None) is not None
+
+
+def iter_media(record: Any) -> Iterator[Media]:
+    """Every media value a record carries: in its values (inside lists, dicts and sequences
+    too) or, for ``FileSaved``, its payload."""
+    if type(record) is FileSaved:
+        if isinstance(record.payload, Media):
+            yield record.payload
+        return
     field = _VALUE_FIELD.get(type(record))
-    if field is None:
-        return False
-    return any(type(v) not in _PLAIN and _holds_media(v) for v in getattr(record, field).values())
+    if field is not None:
+        for value in getattr(record, field).values():
+            if type(value) not in _PLAIN:
+                yield from _walk(value)
 
 
 #: record type -> its field holding values ({path: value}, or a nested dict for Finished)
 _VALUE_FIELD = {Row: "values", StaleRow: "values", SummaryChanged: "set", Finished: "summary"}
 
 
-def _holds_media(value: Any) -> bool:
+def _walk(value: Any) -> Iterator[Media]:
     t = type(value)
-    if t in _PLAIN:
-        return False
-    if isinstance(value, (Media, MediaSequence)):
-        return True
-    if t is list:
-        return any(_holds_media(v) for v in value)
-    if t is dict:
-        return any(_holds_media(v) for v in value.values())
-    return False
+    if isinstance(value, Media):
+        yield value
+    elif t is MediaSequence:
+        yield from value.items
+    elif t is list:
+        for item in value:
+            yield from _walk(item)
+    elif t is dict:
+        for item in value.values():
+            yield from _walk(item)
 
 
 def _mapping(values: dict, kinds: frozenset[str], backend: str) -> dict:
