@@ -27,6 +27,7 @@ Store = Callable[[Payload], str]
 #: ``load(ref, payload_json) -> bytes``: get stored bytes back.
 Load = Callable[[str, dict], bytes]
 
+_SCALARS = frozenset({int, float, str, bool, type(None)})  # their JSON form is themselves
 _TYPE_OF = {cls: name for name, cls in RECORD_TYPES.items()}
 #: record type -> its field holding {path: value} (ConfigChanged.values is keyed by str)
 _LEAF_FIELDS = {"row": "values", "stale_row": "values", "summary_changed": "set"}
@@ -106,7 +107,10 @@ def value_from_json(obj: Any, load: Load | None = None) -> Any:
 
 def leaves_to_json(leaves: dict[tuple[str, ...], Any], store: Store | None = None) -> list:
     """``{path: value}`` as ``[[path segments, value JSON], ...]``."""
-    return [[list(path), value_to_json(v, store)] for path, v in leaves.items()]
+    return [
+        [list(path), v if type(v) in _SCALARS else value_to_json(v, store)]
+        for path, v in leaves.items()
+    ]
 
 
 def leaves_from_json(items: list, load: Load | None = None) -> dict[tuple[str, ...], Any]:
