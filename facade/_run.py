@@ -66,6 +66,23 @@ def check_step(step: Any) -> int:
     )
 
 
+def check_commit(commit: Any) -> bool:
+    """A numpy bool or the ints 0 / 1 as a bool; anything else is a DataError."""
+    if not isinstance(commit, (float, complex, str, bytes)) and _is_zero_or_one(commit):
+        return bool(commit)
+    raise DataError(
+        f"commit must be True, False or None, got {commit!r} ({type(commit).__name__}); "
+        "accepted: a bool (or numpy bool, 0 or 1), or None for the default"
+    )
+
+
+def _is_zero_or_one(value: Any) -> bool:
+    try:
+        return bool(value in (0, 1))
+    except (TypeError, ValueError):  # an array, say
+        return False
+
+
 def stale_message(step: int, current: int) -> str:
     """The stale-step warning: wandb's first two sentences word for word, then runlog's remedy."""
     return (
@@ -198,9 +215,7 @@ class Run:
         if step is not None:
             step = check_step(step)
         if commit is not None and type(commit) is not bool:
-            raise DataError(
-                f"commit must be True, False or None, got {commit!r} ({type(commit).__name__})"
-            )
+            commit = check_commit(commit)
         now = time.time()
         leaves = _fast_leaves(data) if type(data) is dict else None
         if leaves is None:

@@ -421,10 +421,19 @@ def test_step_zero_on_a_new_run_is_the_current_step(mem_run):
     assert rows(mem_run) == [{"a": 1, "b": 1, "_step": 0}]
 
 
-def test_commit_must_be_a_bool_or_none(mem_run):
+@pytest.mark.parametrize("bad", ["yes", 2, 1.0, np.array([1, 0])])
+def test_commit_must_be_a_bool_or_none(mem_run, bad):
     with pytest.raises(runlog.DataError, match="commit"):
-        mem_run.log({"a": 1}, commit="yes")
+        mem_run.log({"a": 1}, commit=bad)
     assert mem_run.step == 0 and rows(mem_run) == []
+
+
+def test_commit_accepts_numpy_bools_and_zero_or_one(mem_run):
+    mem_run.log({"a": 1}, commit=np.False_)
+    mem_run.log({"b": 1}, commit=0)
+    assert rows(mem_run) == []
+    mem_run.log({"c": 1}, commit=1)
+    assert rows(mem_run) == [{"a": 1, "b": 1, "c": 1, "_step": 0}]
 
 
 @pytest.mark.parametrize("data", [None, 10, [("a", 1)], "a=1"])
