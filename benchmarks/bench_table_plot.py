@@ -28,8 +28,8 @@ def main() -> None:
 
     import runlog.plot as rplot
     from runlog.typespec.fallback import fallback_record
+    from runlog.typespec.media.table import Table
     from runlog.typespec.records import Row
-    from runlog.typespec.table import Table
 
     tb_kinds = frozenset({"image", "video", "audio", "histogram", "table", "file", "plot"})
     no_plot = tb_kinds - {"plot"}

@@ -36,14 +36,14 @@ init = _init.init
 
 #: names loaded on first access: name -> (module, attribute or None for the module itself)
 _LAZY = {
-    "Image": ("runlog.typespec.image", "Image"),
-    "Video": ("runlog.typespec.video", "Video"),
-    "Audio": ("runlog.typespec.audio", "Audio"),
-    "Histogram": ("runlog.typespec.histogram", "Histogram"),
-    "Table": ("runlog.typespec.table", "Table"),
-    "Object3D": ("runlog.typespec.object3d", "Object3D"),
-    "Html": ("runlog.typespec.html", "Html"),
-    "File": ("runlog.typespec.file", "File"),
+    "Image": ("runlog.typespec.media.image", "Image"),
+    "Video": ("runlog.typespec.media.video", "Video"),
+    "Audio": ("runlog.typespec.media.audio", "Audio"),
+    "Histogram": ("runlog.typespec.media.histogram", "Histogram"),
+    "Table": ("runlog.typespec.media.table", "Table"),
+    "Object3D": ("runlog.typespec.media.object3d", "Object3D"),
+    "Html": ("runlog.typespec.media.html", "Html"),
+    "File": ("runlog.typespec.media.file", "File"),
     "plot": ("runlog.plot", None),
     "read": ("runlog._read", "read"),
 }

@@ -143,7 +143,7 @@ def build_backends(specs: list[BackendSpec], run_dir: Path) -> dict[str, Any]:
 
 def _resume_state(run_dir: Path) -> tuple[int, Any, dict[str, Any]]:
     """(next step, Summary, config) of a recorded run, from the files layout."""
-    from runlog.backends.files_reader import last_state
+    from runlog.backends.files.reader import last_state
 
     state = last_state(run_dir)
     return state.next_step, state.summary, state.config

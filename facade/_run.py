@@ -330,7 +330,7 @@ class Run:
         Names are relative to ``base_path`` (default: the folder part of the pattern). The
         bytes are read now; backends store them (files: ``files/``; MLflow: artifacts).
         """
-        from runlog.typespec.file import File
+        from runlog.typespec.media.file import File
 
         self._check_active("save")
         pattern = os.path.expanduser(os.fspath(glob_str))

@@ -1,10 +1,10 @@
 """``runlog.plot``: charts logged as one value under the key you give.
 
 ``run.log({"pr": runlog.plot.pr_curve(y_true, y_probas, labels)})``. Each function returns a
-:class:`~runlog.typespec.plot.Plot` (a ``Table`` plus a chart spec); see ``docs/media.md``.
+:class:`~runlog.typespec.media.plot.Plot` (a ``Table`` plus a chart spec); see ``docs/media.md``.
 """
 
-from runlog.typespec.plot import (
+from runlog.typespec.media.plot import (
     Plot,
     bar,
     confusion_matrix,

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import runlog.plot as rplot
 from runlog.typespec.errors import DataError
-from runlog.typespec.histogram import Histogram
-from runlog.typespec.table import Table
+from runlog.typespec.media.histogram import Histogram
+from runlog.typespec.media.table import Table
 from runlog.typespec.values import convert
 
 Y = np.array([0, 1, 2] * 6 + [0, 1])

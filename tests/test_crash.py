@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import runlog
-from runlog.backends.files_reader import FilesRun
+from runlog.backends.files.reader import FilesRun
 
 pytestmark = pytest.mark.slow
 

@@ -536,7 +536,7 @@ def _image_examples():
 
 
 def test_reference_images(mem_run):
-    pytest.importorskip("runlog.typespec.image")
+    pytest.importorskip("runlog.typespec.media.image")
     for examples in _image_examples():
         mem_run.log({"examples": examples})
     values = mem_run.backends["memory"].values("examples")
@@ -547,7 +547,7 @@ def test_reference_images(mem_run):
 
 
 def test_reference_video(mem_run):
-    pytest.importorskip("runlog.typespec.video")
+    pytest.importorskip("runlog.typespec.media.video")
     frames = np.random.default_rng(0).integers(0, 256, (10, 3, 100, 100), dtype=np.uint8)
     mem_run.log({"video": runlog.Video(frames, fps=4)})
     ((step, video),) = mem_run.backends["memory"].values("video")
@@ -555,7 +555,7 @@ def test_reference_video(mem_run):
 
 
 def test_reference_matplotlib_chart(mem_run):
-    pytest.importorskip("runlog.typespec.image")
+    pytest.importorskip("runlog.typespec.media.image")
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
@@ -570,7 +570,7 @@ def test_reference_matplotlib_chart(mem_run):
 
 
 def test_reference_pr_curve(mem_run):
-    pytest.importorskip("runlog.typespec.plot")
+    pytest.importorskip("runlog.typespec.media.plot")
     y_test = [0, 1, 1, 0, 1, 0]
     y_probas = [[0.8, 0.2], [0.3, 0.7], [0.4, 0.6], [0.6, 0.4], [0.1, 0.9], [0.7, 0.3]]
     mem_run.log({"pr": runlog.plot.pr_curve(y_test, y_probas, ["neg", "pos"])})
@@ -579,7 +579,7 @@ def test_reference_pr_curve(mem_run):
 
 
 def test_reference_3d_objects(mem_run, tmp_path):
-    pytest.importorskip("runlog.typespec.object3d")
+    pytest.importorskip("runlog.typespec.media.object3d")
     obj = tmp_path / "sample.obj"
     obj.write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
     with open(obj) as first, open(obj) as second:

@@ -11,14 +11,16 @@ import pytest
 import runlog.plot as rplot
 from PIL import Image as PILImage
 from runlog.typespec import jsonform
-from runlog.typespec.audio import Audio
 from runlog.typespec.fallback import NEXT, fallback, fallback_record, has_media
-from runlog.typespec.file import File
-from runlog.typespec.histogram import Histogram
-from runlog.typespec.html import Html
-from runlog.typespec.image import Image
 from runlog.typespec.media import KINDS, MediaSequence
-from runlog.typespec.object3d import Object3D
+from runlog.typespec.media.audio import Audio
+from runlog.typespec.media.file import File
+from runlog.typespec.media.histogram import Histogram
+from runlog.typespec.media.html import Html
+from runlog.typespec.media.image import Image
+from runlog.typespec.media.object3d import Object3D
+from runlog.typespec.media.table import Table
+from runlog.typespec.media.video import Video
 from runlog.typespec.records import (
     ConfigChanged,
     Finished,
@@ -27,8 +29,6 @@ from runlog.typespec.records import (
     StaleRow,
     SummaryChanged,
 )
-from runlog.typespec.table import Table
-from runlog.typespec.video import Video
 
 ONLY_FILES = frozenset({"file"})
 _counter = iter(range(10**6))

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 from runlog.backends import files
-from runlog.backends.files_io import complete_size
+from runlog.backends.files.io import complete_size
 from runlog.typespec.errors import DataError, UsageError
-from runlog.typespec.file import File
-from runlog.typespec.histogram import Histogram
-from runlog.typespec.image import Image
+from runlog.typespec.media.file import File
+from runlog.typespec.media.histogram import Histogram
+from runlog.typespec.media.image import Image
 from runlog.typespec.records import (
     ConfigChanged,
     FileSaved,

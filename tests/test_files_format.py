@@ -12,7 +12,7 @@ import pytest
 import runlog
 from hypothesis import given
 from hypothesis import strategies as st
-from runlog.backends.files_format import decode_tree, encode_tree
+from runlog.backends.files.format import decode_tree, encode_tree
 from runlog.typespec.jsonform import dumps, loads
 
 jsonschema = pytest.importorskip("jsonschema")

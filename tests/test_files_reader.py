@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 import runlog
-from runlog.backends.files_reader import last_state
+from runlog.backends.files.reader import last_state
 from runlog.typespec.errors import DataError, UsageError
 
 NO_SIGNALS = {"handle_signals": False}

@@ -15,14 +15,16 @@ import runlog.plot as rplot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from runlog.typespec import jsonform
-from runlog.typespec.audio import Audio
 from runlog.typespec.errors import DataError
-from runlog.typespec.file import File
-from runlog.typespec.histogram import Histogram
-from runlog.typespec.html import Html
-from runlog.typespec.image import Image
 from runlog.typespec.media import KINDS, Media, MediaSequence
-from runlog.typespec.object3d import Object3D
+from runlog.typespec.media.audio import Audio
+from runlog.typespec.media.file import File
+from runlog.typespec.media.histogram import Histogram
+from runlog.typespec.media.html import Html
+from runlog.typespec.media.image import Image
+from runlog.typespec.media.object3d import Object3D
+from runlog.typespec.media.table import Table
+from runlog.typespec.media.video import Video
 from runlog.typespec.records import (
     RECORD_TYPES,
     ConfigChanged,
@@ -34,8 +36,6 @@ from runlog.typespec.records import (
     StaleRow,
     SummaryChanged,
 )
-from runlog.typespec.table import Table
-from runlog.typespec.video import Video
 
 pytestmark = pytest.mark.filterwarnings("ignore:runlog. image sizes do not match")
 SETTINGS = settings(max_examples=150, deadline=None,

@@ -8,8 +8,8 @@ import wave
 import numpy as np
 import pytest
 from runlog.typespec import DataError
-from runlog.typespec.audio import Audio
 from runlog.typespec.jsonform import dumps, loads, value_from_json, value_to_json
+from runlog.typespec.media.audio import Audio
 
 
 def read_wav(audio: Audio) -> tuple[int, int, int, int, np.ndarray]:

@@ -9,7 +9,7 @@ import pytest
 from _tensors import FakeTensor
 from runlog.typespec import jsonform
 from runlog.typespec.errors import DataError
-from runlog.typespec.histogram import Histogram
+from runlog.typespec.media.histogram import Histogram
 from runlog.typespec.values import convert
 
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import runlog
 from runlog.typespec import DataError
-from runlog.typespec.file import File
-from runlog.typespec.html import Html
 from runlog.typespec.jsonform import dumps, loads, value_from_json, value_to_json
+from runlog.typespec.media.file import File
+from runlog.typespec.media.html import Html
 
 
 def roundtrip(value):

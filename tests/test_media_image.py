@@ -16,8 +16,8 @@ import runlog
 from _tensors import FakeTensor
 from PIL import Image as PILImage
 from runlog.typespec import DataError, MediaSequence
-from runlog.typespec.image import Image, image_sequence_meta
 from runlog.typespec.jsonform import dumps, loads, value_from_json, value_to_json
+from runlog.typespec.media.image import Image, image_sequence_meta
 
 RNG = np.random.default_rng(0)
 

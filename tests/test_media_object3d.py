@@ -12,7 +12,7 @@ import pytest
 import runlog
 from runlog.typespec import DataError, MediaSequence
 from runlog.typespec.jsonform import dumps, loads, value_from_json, value_to_json
-from runlog.typespec.object3d import Object3D
+from runlog.typespec.media.object3d import Object3D
 
 ASSETS = Path(__file__).resolve().parents[1] / "examples" / "assets"
 SAMPLES = ("sample.obj", "sample.gltf", "sample.glb")

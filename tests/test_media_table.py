@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from runlog.typespec import jsonform
 from runlog.typespec.errors import DataError
-from runlog.typespec.histogram import Histogram
-from runlog.typespec.table import Table
+from runlog.typespec.media.histogram import Histogram
+from runlog.typespec.media.table import Table
 from runlog.typespec.values import flatten
 
 
@@ -149,7 +149,7 @@ def test_json_form_round_trips_with_media_cells(by_ref):
 
 
 def test_image_cells_are_embedded_and_round_trip():
-    from runlog.typespec.image import Image
+    from runlog.typespec.media.image import Image
 
     pixels = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
     t = Table(columns=["img", "label"], data=[[Image(pixels, caption="c"), 1]])

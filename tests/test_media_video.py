@@ -16,7 +16,7 @@ from PIL import Image as PILImage
 from PIL import ImageSequence
 from runlog.typespec import DataError
 from runlog.typespec.jsonform import dumps, loads, value_from_json, value_to_json
-from runlog.typespec.video import Video
+from runlog.typespec.media.video import Video
 
 RNG = np.random.default_rng(1)
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import runlog.plot as rplot
 from runlog.typespec import jsonform
-from runlog.typespec.plot import Plot
-from runlog.typespec.table import Table
+from runlog.typespec.media.plot import Plot
+from runlog.typespec.media.table import Table
 from runlog.typespec.values import flatten
 from sklearn import metrics
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from runlog.backends.tb import factory
-from runlog.backends.tb_tags import decode
+from runlog.backends.tb.tags import decode
 from runlog.typespec.errors import UsageError
 from runlog.typespec.records import ConfigChanged, MetricDefined, Row, StaleRow
 from test_tb_support import (

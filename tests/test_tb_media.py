@@ -12,17 +12,17 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 from PIL import ImageSequence
-from runlog.typespec.audio import Audio
-from runlog.typespec.file import File
-from runlog.typespec.histogram import Histogram
-from runlog.typespec.html import Html
-from runlog.typespec.image import Image
 from runlog.typespec.media import MediaSequence
-from runlog.typespec.object3d import Object3D
-from runlog.typespec.plot import pr_curve, roc_curve
+from runlog.typespec.media.audio import Audio
+from runlog.typespec.media.file import File
+from runlog.typespec.media.histogram import Histogram
+from runlog.typespec.media.html import Html
+from runlog.typespec.media.image import Image
+from runlog.typespec.media.object3d import Object3D
+from runlog.typespec.media.plot import pr_curve, roc_curve
+from runlog.typespec.media.table import Table
+from runlog.typespec.media.video import Video
 from runlog.typespec.records import Row
-from runlog.typespec.table import Table
-from runlog.typespec.video import Video
 from test_tb_support import T0, read, tensor, texts, user_tags, write_all
 
 

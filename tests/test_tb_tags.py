@@ -7,7 +7,7 @@ import re
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from runlog.backends.tb_tags import (
+from runlog.backends.tb.tags import (
     CONFIG_TAG,
     KEYMAP_TAG,
     SUMMARY_TAG,

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import runlog
 from _tensors import FakeTensor
-from runlog.typespec.histogram import Histogram
+from runlog.typespec.media.histogram import Histogram
 from runlog.typespec.values import convert, flatten
 
 
@@ -278,7 +278,7 @@ def test_pandas_dataframe_is_a_table(mem_run):
 
 
 def test_matplotlib_figure_is_an_image(mem_run):
-    pytest.importorskip("runlog.typespec.image")
+    pytest.importorskip("runlog.typespec.media.image")
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt

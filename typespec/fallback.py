@@ -159,7 +159,7 @@ def _video_to_image(video: Any, first: str) -> Media:
 
     from PIL import Image as PILImage
 
-    from .image import Image
+    from .media.image import Image
 
     with PILImage.open(io.BytesIO(payload.data)) as im:
         width, height, mode = im.width, im.height, im.mode
@@ -172,7 +172,7 @@ def _video_to_image(video: Any, first: str) -> Media:
 def _to_file(media: Media, first: str) -> Media:
     """The payload as a ``File`` named after the original kind and the extension
     (``audio.wav``, ``table.json``, ``video.gif``)."""
-    from .file import File
+    from .media.file import File
 
     payload = media.payload()
     ext = payload.ext

@@ -96,7 +96,7 @@ def value_from_json(obj: Any, load: Load | None = None) -> Any:
         return MediaSequence([value_from_json(m, load) for m in obj["items"]])
     cls = MEDIA_TYPES.get(kind)
     if cls is None and kind in KINDS:  # media modules load lazily; each is named after its kind
-        importlib.import_module(f"{__package__}.{kind}")
+        importlib.import_module(f"{__package__}.media.{kind}")
         cls = MEDIA_TYPES.get(kind)
     if cls is None:
         raise DataError(f"unknown media kind {kind!r} in the JSON form")

@@ -18,6 +18,7 @@ from typing import Any
 
 from .errors import DataError, describe_path, warn
 from .media import Media, MediaSequence
+from .tensors import to_numpy
 
 Path = tuple[str, ...]
 #: ``hook(value, path) -> IR value | None``: a converter for types runlog does not know.
@@ -137,14 +138,14 @@ def convert(value: Any, path: Path = (), hook: ConvertHook | None = None) -> Any
                 for k, v in value.items()}
     module = t.__module__ or ""
     if module.startswith("pandas") and t.__name__ == "DataFrame":
-        from .table import Table
+        from .media.table import Table
 
         return Table(dataframe=value)
     if module.startswith("matplotlib") and hasattr(value, "savefig"):
-        from .image import Image
+        from .media.image import Image
 
         return Image(value)
-    array = _tensor_to_numpy(value)
+    array = to_numpy(value)
     if array is not None:
         return _numpy_array(array, path, hook)
     if hook is not None:
@@ -194,7 +195,7 @@ def _numpy_array(arr: Any, path: Path, hook: ConvertHook | None) -> Any:
             f"a numpy array of {size} {arr.dtype} values at {describe_path(path)} cannot be "
             "logged; arrays of more than 32 values must be numeric (they become a Histogram)"
         )
-    from .histogram import Histogram
+    from .media.histogram import Histogram
 
     try:
         return Histogram(arr, num_bins=32)
@@ -216,28 +217,3 @@ def _sequence(items: Any, path: Path, hook: ConvertHook | None) -> Any:
         except DataError as exc:
             raise DataError(f"at key {describe_path(path)}: {exc}") from None
     return [convert(x, path, hook) for x in items]
-
-
-def _tensor_to_numpy(value: Any) -> Any:
-    """A numpy array from a duck-typed torch / jax / tf tensor, or None if it is not one."""
-    if isinstance(value, type):  # a tensor class is a callable, not a tensor
-        return None
-    v = value
-    if hasattr(v, "detach") and callable(v.detach):
-        v = v.detach()
-        if hasattr(v, "cpu"):
-            v = v.cpu()
-    if hasattr(v, "numpy") and callable(v.numpy):
-        try:
-            out = v.numpy()
-        except Exception:  # noqa: BLE001 - not a tensor after all
-            out = None
-        if out is not None:
-            import numpy as np
-
-            return np.asarray(out)
-    if hasattr(v, "__array__"):
-        import numpy as np
-
-        return np.asarray(v)
-    return None

@@ -17,11 +17,11 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .errors import DataError
-from .jsonform import value_from_json, value_to_json
-from .media import Media
-from .payload import Payload
-from .values import convert
+from ..errors import DataError
+from ..jsonform import value_from_json, value_to_json
+from ..payload import Payload
+from ..values import convert
+from .base import Media
 
 #: wandb's column names when ``data`` is given without ``columns``.
 DEFAULT_COLUMNS = ("Input", "Output", "Expected")

@@ -6,10 +6,10 @@ import json
 import os
 from typing import Any
 
+from ..errors import DataError
+from ..payload import Payload
 from ._source import bad_input, check_caption, is_source, read_source, suffix_type
-from .errors import DataError
-from .media import Media
-from .payload import Payload
+from .base import Media
 
 FILE_TYPES = ("obj", "gltf", "glb", "stl", "pts.json")
 _MIME = {"obj": "model/obj", "gltf": "model/gltf+json", "glb": "model/gltf-binary",
@@ -66,9 +66,9 @@ class Object3D(Media):
     def _from_points(self, data: Any) -> None:
         import numpy as np
 
-        from .values import _tensor_to_numpy
+        from ..tensors import to_numpy
 
-        arr = _tensor_to_numpy(data)
+        arr = to_numpy(data)
         if arr is None:
             raise bad_input("Object3D", "data", data, _ACCEPTED)
         if arr.ndim != 2 or arr.shape[1] not in POINT_FORMATS or arr.dtype.kind not in "iuf":

@@ -19,7 +19,7 @@ from runlog.typespec.records import (
 )
 from runlog.typespec.summary import Summary
 
-from .files_format import FORMAT, FORMAT_VERSION
+from .format import FORMAT, FORMAT_VERSION
 
 #: ``run.json`` status of a run whose process is still writing (no ``Finished`` record yet)
 RUNNING = "running"

@@ -11,8 +11,8 @@ from typing import Any
 from runlog.typespec.errors import DataError
 from runlog.typespec.payload import Payload
 
-from .files_format import FILES, MEDIA
-from .files_io import fsync_path
+from .format import FILES, MEDIA
+from .io import fsync_path
 
 _REF = re.compile(r"^media/[0-9a-f]{64}\.[A-Za-z0-9][A-Za-z0-9._+-]*$")
 

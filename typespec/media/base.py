@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
-from .errors import DataError
-from .payload import LazyPayload, Payload
+from ..errors import DataError
+from ..payload import LazyPayload, Payload
 
 #: Every media kind, by the names backends declare in ``Backend.kinds``.
 KINDS = frozenset(

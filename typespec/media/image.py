@@ -9,13 +9,13 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import DataError
+from ..payload import Payload
+from ..tensors import to_numpy
 from ._overlays import Mask, validate_boxes, validate_masks
 from ._pixels import to_uint8
 from ._source import bad_input, check_caption, is_path, read_path, type_name
-from .errors import DataError
-from .media import Media
-from .payload import Payload
-from .values import _tensor_to_numpy
+from .base import Media
 
 #: file_type -> (PIL format, MIME type)
 FILE_TYPES = {
@@ -89,7 +89,7 @@ class Image(Media):
         elif _is_figure(data):
             self._from_encoded(render_figure(data), "the figure", mode, file_type)
         else:
-            arr = _tensor_to_numpy(data)
+            arr = to_numpy(data)
             if arr is None:
                 raise bad_input("Image", "data", data, _ACCEPTED)
             self._from_array(arr, mode, file_type or "png")

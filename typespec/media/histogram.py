@@ -6,9 +6,9 @@ import json
 import math
 from typing import Any
 
-from .errors import DataError
-from .media import Media
-from .payload import Payload
+from ..errors import DataError
+from ..payload import Payload
+from .base import Media
 
 MAX_BINS = 512
 
@@ -128,7 +128,7 @@ def _num(x: float) -> float | int:
 
 def _as_array(value: Any) -> Any:
     """A numpy array for a duck-typed tensor; anything else (a list, an array) as it is."""
-    from .values import _tensor_to_numpy
+    from ..tensors import to_numpy
 
-    arr = _tensor_to_numpy(value)
+    arr = to_numpy(value)
     return value if arr is None else arr

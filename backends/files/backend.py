@@ -32,7 +32,7 @@ from runlog.typespec.jsonform import dumps, record_to_json
 from runlog.typespec.media import KINDS
 from runlog.typespec.records import FileSaved, Finished, Record, Row, RunStarted, StaleRow
 
-from .files_format import (
+from .format import (
     HISTORY,
     RECORDS,
     RUN_JSON,
@@ -42,11 +42,11 @@ from .files_format import (
     history_line,
     stale_line,
 )
-from .files_io import atomic_write, count_lines, truncate_torn_tail
-from .files_lock import RunLock
-from .files_media import MediaStore
-from .files_reader import fold, iter_records
-from .files_state import RunState
+from .io import atomic_write, count_lines, truncate_torn_tail
+from .lock import RunLock
+from .media import MediaStore
+from .reader import fold, iter_records
+from .state import RunState
 
 #: option -> (default, type, text for errors)
 OPTIONS: dict[str, tuple[Any, type, str]] = {

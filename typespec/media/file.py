@@ -6,9 +6,9 @@ import mimetypes
 import os
 from typing import Any
 
+from ..payload import Payload
 from ._source import bad_input, check_caption, is_source, read_source
-from .media import Media
-from .payload import Payload
+from .base import Media
 
 _ACCEPTED = "bytes, a path (str or os.PathLike) or an open file"
 _DEFAULT_MIME = "application/octet-stream"

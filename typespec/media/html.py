@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import DataError
+from ..payload import Payload
 from ._source import bad_input, check_caption, is_source, read_source
-from .errors import DataError
-from .media import Media
-from .payload import Payload
+from .base import Media
 
 _SUFFIXES = (".html", ".htm")
 _ACCEPTED = "a str of HTML, a path to an .html file, bytes of UTF-8 HTML or an open file"

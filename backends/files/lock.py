@@ -14,7 +14,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from runlog.typespec.errors import UsageError
 
-from .files_format import LOCK
+from .format import LOCK
 
 #: seconds an opener waits for the lock (readers probing it hold it for microseconds)
 WAIT = 0.5

@@ -40,8 +40,8 @@ try:
     from tensorboardX.proto.event_pb2 import Event
     from tensorboardX.proto.summary_pb2 import Summary
 
-    from . import tb_hparams, tb_media
-    from .tb_tags import CONFIG_TAG, KEYMAP_TAG, SUMMARY_TAG, encode, sub_tag
+    from . import hparams, media
+    from .tags import CONFIG_TAG, KEYMAP_TAG, SUMMARY_TAG, encode, sub_tag
 except ModuleNotFoundError as exc:  # the `tb` extra is not installed
     if exc.name is None or not exc.name.startswith("tensorboardX"):
         raise
@@ -124,7 +124,7 @@ class TBBackend:
             elif t is ConfigChanged:
                 self._config.update(record.values)
                 self._emit(self._step, time.time(),
-                           [tb_media.text_value(CONFIG_TAG, tb_media.json_text(self._config))])
+                           [media.text_value(CONFIG_TAG, media.json_text(self._config))])
             elif t is MetricDefined:
                 self._define(record)
             elif t is Finished:
@@ -152,13 +152,13 @@ class TBBackend:
         self._step = run.resumed_step or 0
         self._hparams_due = True
         self._emit(self._step, run.start_time,
-                   [tb_media.text_value(CONFIG_TAG, tb_media.json_text(self._config))])
+                   [media.text_value(CONFIG_TAG, media.json_text(self._config))])
 
     def _ensure_hparams(self, walltime: float) -> None:
         """Write the hparams once, with the config as it is when the first data arrives."""
         if self._hparams_due and self._run is not None:
             self._hparams_due = False
-            start = tb_hparams.session_start(self._config, self._run.start_time, self._run.group)
+            start = hparams.session_start(self._config, self._run.start_time, self._run.group)
             self._write(Event(step=self._run.resumed_step or 0, wall_time=walltime,
                               summary=start))
 
@@ -175,7 +175,7 @@ class TBBackend:
     def _finished(self, done: Finished) -> None:
         self._ensure_hparams(done.end_time)
         step = max(done.final_step, self._step)
-        values = [tb_media.text_value(SUMMARY_TAG, tb_media.json_text(
+        values = [media.text_value(SUMMARY_TAG, media.json_text(
             value_to_json(done.summary, store=lambda p: p.filename)))]
         for path, value in _leaves(done.summary):
             if not path[0].startswith("_") and type(value) in (int, float, bool):
@@ -183,7 +183,7 @@ class TBBackend:
                 values.append(Summary.Value(tag=tag, simple_value=float(value)))
         self._emit(step, done.end_time, values)
         self._write(Event(step=step, wall_time=done.end_time,
-                          summary=tb_hparams.session_end(done.status, done.end_time)))
+                          summary=hparams.session_end(done.status, done.end_time)))
 
     # -- rows ------------------------------------------------------------------------------
     def _row(self, step: int, walltime: float, values: dict[KeyPath, Any]) -> None:
@@ -200,7 +200,7 @@ class TBBackend:
             chosen[tag] = (path, value)
         if new:
             self._emit(step, walltime,
-                       [tb_media.text_value(KEYMAP_TAG, tb_media.json_text(new))])
+                       [media.text_value(KEYMAP_TAG, media.json_text(new))])
         axes = bool(self._axes or self._axis_globs)
         if axes:
             for axis in {*self._axes.values(), *self._axis_globs.values()}:
@@ -222,14 +222,14 @@ class TBBackend:
         if t is float or t is int or t is bool:
             out.append(Summary.Value(tag=tag, simple_value=value))
         elif t is str:
-            out.append(tb_media.text_value(tag, value))
+            out.append(media.text_value(tag, value))
         elif value is None:
             return
         elif isinstance(value, MediaSequence):
             for i, item in enumerate(value.items):
                 self._render(out, sub_tag(tag, str(i)), item)
         elif isinstance(value, Media):
-            render = tb_media.RENDERERS.get(value.kind)
+            render = media.RENDERERS.get(value.kind)
             if render is None:
                 self._warn(tag, f"{value.kind} values are not shown in TensorBoard; skipped")
             else:

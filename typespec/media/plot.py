@@ -17,10 +17,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import DataError
+from ..payload import Payload
 from . import curves
-from .errors import DataError
-from .media import Media
-from .payload import Payload
+from .base import Media
 from .table import Table, dump_json
 
 #: chart name -> wandb's Vega spec id

@@ -8,11 +8,11 @@ import os
 import warnings
 from typing import Any
 
+from ..errors import DataError
+from ..payload import Payload
 from ._pixels import to_uint8
 from ._source import bad_input, check_caption, is_source, read_source, suffix_type
-from .errors import DataError
-from .media import Media
-from .payload import Payload
+from .base import Media
 
 FORMATS = ("gif", "mp4", "webm", "ogg")
 _MIME = {"gif": "image/gif", "mp4": "video/mp4", "webm": "video/webm", "ogg": "video/ogg"}
@@ -64,9 +64,9 @@ class Video(Media):
 
     # -- arrays ----------------------------------------------------------------------------
     def _from_array(self, data: Any, fps: float, fmt: str) -> None:
-        from .values import _tensor_to_numpy
+        from ..tensors import to_numpy
 
-        arr = _tensor_to_numpy(data)
+        arr = to_numpy(data)
         if arr is None:
             raise bad_input("Video", "data", data, _ACCEPTED)
         if arr.ndim not in (4, 5) or arr.shape[-3] not in (1, 3, 4) or arr.size == 0:

@@ -17,9 +17,9 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import DataError
+from ..payload import LazyPayload, Payload
 from ._source import bad_input, read_path, type_name
-from .errors import DataError
-from .payload import LazyPayload, Payload
 
 _CORNERS = ("minX", "maxX", "minY", "maxY")
 _BOX_KEYS = {"position", "class_id", "box_caption", "scores", "domain"}
@@ -202,9 +202,9 @@ def decode_mask(data: bytes, where: str) -> Any:
 def _mask_array(value: Any, where: str, size: tuple[int, int]) -> Any:
     import numpy as np
 
-    from .values import _tensor_to_numpy
+    from ..tensors import to_numpy
 
-    arr = _tensor_to_numpy(value) if not isinstance(value, (list, tuple)) else np.asarray(value)
+    arr = to_numpy(value) if not isinstance(value, (list, tuple)) else np.asarray(value)
     if arr is None or arr.ndim != 2:
         detail = "" if arr is None else f"shape {arr.shape}"
         raise bad_input("Image", where, value, "a 2-D array of int class ids (H×W)", detail)

@@ -18,8 +18,8 @@ from tensorboardX.proto.tensor_pb2 import TensorProto
 from tensorboardX.proto.tensor_shape_pb2 import TensorShapeProto
 from tensorboardX.summary import pr_curve, text
 
-from .tb_mesh import mesh_arrays
-from .tb_tags import encode, sub_tag
+from .mesh import mesh_arrays
+from .tags import encode, sub_tag
 
 #: ``warn(tag, message)``: report a problem once per tag
 Warn = Callable[[str, str], None]

@@ -18,7 +18,7 @@ from runlog.typespec.errors import DataError, UsageError
 from runlog.typespec.jsonform import record_from_json
 from runlog.typespec.records import Record, nest, row_dict
 
-from .files_format import (
+from .format import (
     FILES,
     FORMAT_VERSION,
     HISTORY,
@@ -29,10 +29,10 @@ from .files_format import (
     decode_tree,
     encode_tree,
 )
-from .files_io import count_lines, iter_lines
-from .files_lock import is_locked
-from .files_media import MediaStore
-from .files_state import CRASHED, RUNNING, RunState
+from .io import count_lines, iter_lines
+from .lock import is_locked
+from .media import MediaStore
+from .state import CRASHED, RUNNING, RunState
 
 
 def is_run_dir(path: Path) -> bool:
@@ -73,7 +73,7 @@ def fold(run_dir: Path, media: MediaStore | None = None) -> RunState:
 def last_state(run_dir: Path) -> RunState:
     """Where a recorded run stands, for resuming it.
 
-    Returns a :class:`~runlog.backends.files_state.RunState`: ``next_step`` (last committed
+    Returns a :class:`~runlog.backends.files.state.RunState`: ``next_step`` (last committed
     step + 1), ``summary`` (a ``runlog.typespec.Summary`` holding every leaf so far),
     ``config`` (dict), ``rows``, ``last_step``, ``status`` and ``finished``. A torn last line
     is ignored; the files backend truncates it when it reopens the run.

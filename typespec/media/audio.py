@@ -10,10 +10,10 @@ import warnings
 import wave
 from typing import Any
 
+from ..errors import DataError
+from ..payload import Payload
 from ._source import bad_input, check_caption, is_path, read_path
-from .errors import DataError
-from .media import Media
-from .payload import Payload
+from .base import Media
 
 _MAX_CHANNELS = 32
 _ACCEPTED = ("a 1-D or (length, channels) float array or tensor in [-1, 1] (with sample_rate=), "
@@ -51,9 +51,9 @@ class Audio(Media):
     def _from_array(self, data: Any, sample_rate: Any) -> None:
         import numpy as np
 
-        from .values import _tensor_to_numpy
+        from ..tensors import to_numpy
 
-        arr = _tensor_to_numpy(data)
+        arr = to_numpy(data)
         if arr is None:
             raise bad_input("Audio", "data", data, _ACCEPTED)
         if arr.ndim not in (1, 2) or arr.size == 0 or arr.dtype.kind != "f":

@@ -5,8 +5,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from ..errors import DataError
 from ._source import bad_input
-from .errors import DataError
 
 
 def to_uint8(arr: Any, owner: str, arg: str = "data") -> Any:
