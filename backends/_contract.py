@@ -84,9 +84,16 @@ class ResumableBackend(Backend, Protocol):
     def existing_run(self) -> ExistingRun | None:
         """The recorded state of the run this backend was built for, or None if it has none.
 
-        Called on the caller's thread after the factory and before ``start``.
+        Called once, on the caller's thread, after every selected backend was built and before
+        ``start``. It may take what keeps the state true until the run ends (the files backend
+        takes its run lock here, then reads), so that two processes never resume from the same
+        state.
         """
         ...
+
+    def release(self) -> None:
+        """The run will not start after all (``init`` refused it): let go of what
+        ``existing_run`` took. ``start`` is never called afterwards."""
 
 
 #: ``factory(options, run_dir) -> Backend``: how a backend is built from its user options.

@@ -235,10 +235,10 @@ def test_logdir_option_is_a_root_holding_one_directory_per_run(tmp_path: Path) -
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    ({"log_dir": "x"}, "unknown option(s) ['log_dir']; accepted: logdir"),
-    ({"flush_secs": -1}, "flush_secs must be a number >= 0, got -1"),
-    ({"flush_secs": "soon"}, "flush_secs must be a number >= 0, got 'soon'"),
-    ({"logdir": 3}, "logdir must be a path, got int"),
+    ({"log_dir": "x"}, "unknown option(s) log_dir; accepted: logdir (a path"),
+    ({"flush_secs": -1}, "flush_secs must be a number >= 0: seconds between automatic "),
+    ({"flush_secs": "soon"}, "every batch), got 'soon' (str)"),
+    ({"logdir": 3}, "logdir must be a path: events go to <logdir>/<run id>, got 3 (int)"),
 ])
 def test_bad_options_are_usage_errors(tmp_path: Path, options: dict, message: str) -> None:
     with pytest.raises(UsageError, match=re.escape(message)):
