@@ -5,9 +5,11 @@
 the option ``logdir=ROOT`` the events go to ``ROOT/<run id>`` instead. See ``docs/backends/tb.md``.
 
 Events are written synchronously, on the backend's worker, into one event file per writer
-(named with the pid and a random suffix, so two writers never clobber each other; a resumed
-run adds a file). There is no tensorboardX queue or thread in between, so :meth:`flush` is a
-real barrier: when it returns, everything written is on disk and readable.
+(named with the time in ns, the pid and a random suffix, so two writers never clobber each
+other; a resumed run adds a file that sorts after the earlier ones). There is no tensorboardX
+queue or thread in between, so :meth:`flush` is a real barrier: when it returns, everything
+written is on disk and readable. A resumed run's state is read back from its event files
+(:mod:`runlog.backends.tb.events`).
 """
 
 from __future__ import annotations
@@ -110,7 +112,8 @@ class TBBackend:
         """Open a new event file in the run's log directory."""
         self.logdir = self._logdir(run.id)
         self.logdir.mkdir(parents=True, exist_ok=True)
-        suffix = f".{os.getpid()}.{uuid.uuid4().hex[:8]}"
+        # nanoseconds first: a resumed session's file sorts (and is read) after the earlier ones
+        suffix = f".{time.time_ns()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
         self._writer = EventsWriter(str(self.logdir / "events"), suffix)
         self._flushed_at = time.monotonic()
 
