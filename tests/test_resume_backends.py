@@ -178,3 +178,19 @@ def test_two_processes_resuming_one_run_at_once_never_write_the_same_step(tmp_pa
         steps = [h["_step"] for h in runlog.read(tmp_path / "p" / "r").history]
         assert steps == list(range(len(steps))), (trial, steps)  # contiguous, no repeats
     assert os.path.exists(tmp_path / "p" / "r" / "records.jsonl")
+
+
+def test_a_torn_or_damaged_tb_event_file_is_read_up_to_the_damage(tmp_path):
+    five_rows(tmp_path, ["tb"])
+    (events,) = event_files(tmp_path / "p" / "r")
+    data = events.read_bytes()
+    events.write_bytes(data[:-5])  # the last record (the hparams session end) is cut short
+    run = runlog.init(project="p", id="r", dir=tmp_path, backends=["tb"], resume="must",
+                      settings=QUIET)
+    assert run.step == 5 and run.summary["best"] == 0.5
+    run.finish()
+    (tmp_path / "p" / "r" / "events.out.tfevents.0.x").write_bytes(b"\x05" * 40)  # not TFRecord
+    run = runlog.init(project="p", id="r", dir=tmp_path, backends=["tb"], resume="must",
+                      settings=QUIET)
+    assert run.step == 5
+    run.finish()

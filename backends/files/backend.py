@@ -46,7 +46,7 @@ from .format import (
 from .io import atomic_write, count_lines, truncate_torn_tail
 from .lock import RunLock
 from .media import MediaStore
-from .reader import fold, is_run_dir, iter_records
+from .reader import fold, is_run_dir, iter_records, last_state
 from .state import RunState
 
 OPTIONS: dict[str, Option] = {
@@ -96,7 +96,7 @@ class FilesBackend:
         self._take_lock()
         if not is_run_dir(self.run_dir):
             return None
-        self._recorded = state = fold(self.run_dir, self._media)
+        self._recorded = state = last_state(self.run_dir, self._media)
         return ExistingRun(state.next_step, state.summary, state.config)
 
     def release(self) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from google.protobuf.message import DecodeError
 from runlog.typespec.summary import Summary
 from tensorboardX.proto.event_pb2 import Event
 from tensorboardX.record_writer import masked_crc32c
@@ -37,19 +38,20 @@ class RecordedRun:
 
 def iter_events(path: Path) -> Iterator[Any]:
     """The ``Event`` protobufs of one event file, up to the first torn or damaged record."""
-    data = path.read_bytes()
-    pos, end = 0, len(data)
-    while pos + _HEADER.size <= end:
-        length, crc = _HEADER.unpack_from(data, pos)
-        if masked_crc32c(data[pos:pos + 8]) != crc:
-            return
-        start = pos + _HEADER.size
-        if start + length + 4 > end:
-            return
-        event = Event()
-        event.ParseFromString(data[start:start + length])
-        yield event
-        pos = start + length + 4
+    with open(path, "rb") as f:
+        while len(header := f.read(_HEADER.size)) == _HEADER.size:
+            length, crc = _HEADER.unpack(header)
+            if masked_crc32c(header[:8]) != crc:
+                return
+            data = f.read(length + 4)
+            if len(data) < length + 4:
+                return
+            event = Event()
+            try:
+                event.ParseFromString(data[:length])
+            except DecodeError:
+                return
+            yield event
 
 
 def recorded_run(logdir: Path) -> RecordedRun | None:
