@@ -85,11 +85,12 @@ def init(
     tags = tuple(str(t) for t in (tags or ()))
     config_data = config_items(config)
 
+    disabled = mode == "disabled"
+    # factories only validate: an unknown backend or a bad option fails before anything else
+    instances = {} if disabled else build_backends(select_backends(backends), run_dir)
     if current is not None and not current.finished and reinit == "finish_previous":
         current.finish()
 
-    disabled = mode == "disabled"
-    instances = {} if disabled else build_backends(select_backends(backends), run_dir)
     existing = None
     if not disabled:
         try:

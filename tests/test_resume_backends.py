@@ -194,3 +194,23 @@ def test_a_torn_or_damaged_tb_event_file_is_read_up_to_the_damage(tmp_path):
                       settings=QUIET)
     assert run.step == 5
     run.finish()
+
+
+def test_an_unknown_backend_or_bad_option_leaves_the_active_run_alone(tmp_path):
+    run = runlog.init(project="p", id="active", dir=tmp_path, backends=["memory", "files"],
+                      settings=QUIET)
+    run.log({"x": 1})
+    with pytest.raises(runlog.UsageError, match="unknown backend 'nope'"):
+        runlog.init(backends=["nope"])
+    with pytest.raises(runlog.UsageError, match="files backend: option flush_rows"):
+        runlog.init(backends=["files:flush_rows=0"])
+    run.log({"x": 2})
+    assert not run.finished and [h["x"] for h in run.backends["memory"].history] == [1, 2]
+    run.finish()
+    # finishing the previous run frees its lock for a resume of the same id in this process
+    run = runlog.init(project="p", id="active", dir=tmp_path, backends=["files"],
+                      resume="must", settings=QUIET)
+    run2 = runlog.init(project="p", id="active", dir=tmp_path, backends=["files"],
+                       resume="must", settings=QUIET)
+    assert run.finished and run2.step == 2
+    run2.finish()
