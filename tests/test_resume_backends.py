@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -154,6 +155,7 @@ def test_two_processes_resuming_one_run_at_once_never_write_the_same_step(tmp_pa
     go = tmp_path / "go"
     code = (
         "import os, sys, time, runlog\n"
+        f"open(os.path.join({str(tmp_path)!r}, 'ready' + sys.argv[1]), 'w').close()\n"
         f"while not os.path.exists({str(go)!r}):\n"
         "    time.sleep(0.001)\n"
         f"run = runlog.init(project='p', id='r', dir={str(tmp_path)!r}, backends=['files'],\n"
@@ -162,14 +164,20 @@ def test_two_processes_resuming_one_run_at_once_never_write_the_same_step(tmp_pa
         "    run.log({'who': int(sys.argv[1])})\n"
         "run.finish()\n"
     )
-    for trial in range(3):
+    for trial in range(5):
         procs = [subprocess.Popen([sys.executable, "-c", code, str(n)], stderr=subprocess.PIPE,
                                   text=True) for n in (1, 2)]
+        deadline = time.monotonic() + 30  # both have imported runlog: start them together
+        while not all((tmp_path / f"ready{n}").exists() for n in (1, 2)):
+            assert time.monotonic() < deadline, "the processes did not start"
+            time.sleep(0.01)
         go.touch()
         results = [(p.wait(timeout=60), p.stderr.read()) for p in procs]
         for p in procs:
             p.stderr.close()
         go.unlink()
+        for n in (1, 2):
+            (tmp_path / f"ready{n}").unlink()
         ok = [rc for rc, _ in results if rc == 0]
         assert ok, results
         for rc, err in results:
