@@ -38,11 +38,14 @@ def test_every_built_in_backend_passes(tmp_path, factory, options, reader):
     assert done == ["options", "capabilities", "run", "flush"] + (["resume"] if resumable else [])
 
 
-class TestMemoryAsAPytestClass(BackendConformance):
-    factory = staticmethod(memory.factory)
+class TestFilesAsAPytestClass(BackendConformance):
+    """The pytest form: one test per check (files applies to all of them: none is skipped)."""
+
+    factory = staticmethod(files_factory)
+    options = {"flush_interval": 3600}
 
     def read_steps(self, backend, run_dir):
-        return memory_steps(backend, run_dir)
+        return files_steps(backend, run_dir)
 
 
 class Plain:
