@@ -14,6 +14,10 @@ from runlog.backends.testing import BackendConformance, ConformanceError, check_
 from runlog.typespec.records import Row
 from test_tb_support import read
 
+# the kit logs every media kind on purpose: backends that render few kinds get fallbacks
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:runlog. backend 'conformance_subject' does not render:UserWarning")
+
 
 def memory_steps(backend, run_dir: Path) -> list[int]:
     return [h["_step"] for h in backend.history]
