@@ -1,8 +1,9 @@
 """The backend contract: what every backend (built-in or plugin) implements and may declare.
 
 Everything optional lives in one place: a backend declares a :class:`Capabilities` record as
-its ``capabilities`` attribute (a backend without one gets ``Capabilities()``), and may
-implement :meth:`Backend.existing_run` to let runs resume through it. ``docs/plugins.md``
+its ``capabilities`` attribute (a backend without one gets ``Capabilities()``); one declaring
+``resume`` implements :class:`ResumableBackend` (``existing_run``, ``release``) to let runs
+resume through it. ``docs/plugins.md``
 documents every field.
 """
 
@@ -28,7 +29,8 @@ class Capabilities:
       ``policy == "keep"`` and one that archives rejected data keeps them all.
     - ``inline``: written on the caller's thread, never queued (the memory backend).
     - ``batch_size`` / ``batch_delay``: override the run's settings for this backend's worker.
-    - ``resume``: the backend implements :meth:`Backend.existing_run`.
+    - ``resume``: the backend implements :class:`ResumableBackend` (``existing_run`` and
+      ``release``).
     """
 
     kinds: frozenset[str] = frozenset()
