@@ -3,8 +3,7 @@
 Everything optional lives in one place: a backend declares a :class:`Capabilities` record as
 its ``capabilities`` attribute (a backend without one gets ``Capabilities()``); one declaring
 ``resume`` implements :class:`ResumableBackend` (``existing_run``, ``release``) to let runs
-resume through it. ``docs/plugins.md``
-documents every field.
+resume through it. ``docs/plugins.md`` documents every field.
 """
 
 from __future__ import annotations
