@@ -121,3 +121,16 @@ def test_instance_spec_keeps_the_instance(tmp_path):
     b = B()
     (spec,) = select_backends([b], {}, tmp_path)
     assert spec == BackendSpec("inst", {}, b)
+
+
+def test_a_labelled_instance_takes_its_options_from_its_own_variables(tmp_path, monkeypatch):
+    archive = tmp_path / "archive"
+    monkeypatch.setenv("RUNLOG_BACKENDS", "memory,files@archive")
+    monkeypatch.setenv("RUNLOG_FILES_ARCHIVE__DIR", str(archive))
+    monkeypatch.setenv("RUNLOG_FILES__DIR", str(tmp_path / "not-for-the-label"))
+    run = runlog.init(project="p", id="env", dir=tmp_path / "main")
+    run.log({"x": 1})
+    run.finish()
+    assert list(run.backends) == ["memory", "files@archive"]
+    assert runlog.read(archive / "p" / "env").history[0]["x"] == 1
+    assert not (tmp_path / "not-for-the-label").exists() and not (tmp_path / "main").exists()
