@@ -45,7 +45,8 @@ class ExistingRun:
     """The state of a recorded run, as a backend that keeps it reports it for resuming.
 
     ``next_step`` is the last committed step + 1 (0 for a run with no rows); ``summary`` is a
-    :class:`~runlog.typespec.Summary` holding every leaf so far; ``config`` the latest config.
+    :class:`~runlog.typespec.Summary` holding every leaf so far (the run takes it over and
+    updates it: a backend must not keep using it); ``config`` the latest config.
     """
 
     next_step: int

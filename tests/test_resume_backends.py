@@ -222,3 +222,18 @@ def test_an_unknown_backend_or_bad_option_leaves_the_active_run_alone(tmp_path):
                        resume="must", settings=QUIET)
     assert run.finished and run2.step == 2
     run2.finish()
+
+
+def test_a_resumed_files_run_counts_every_new_row_once_in_the_summary(tmp_path):
+    run = runlog.init(project="p", id="m", dir=tmp_path, backends=["files"], settings=QUIET)
+    run.define_metric("loss", summary="mean,min")
+    for loss in (4.0, 2.0):
+        run.log({"loss": loss})
+    run.finish()
+    run = runlog.init(project="p", id="m", dir=tmp_path, backends=["memory", "files"],
+                      resume="must", settings=QUIET)
+    run.log({"loss": 9.0})
+    run.flush()  # the files backend has folded the row too, on its worker
+    assert run.summary["loss"] == {"mean": 5.0, "min": 2.0}
+    run.finish()
+    assert runlog.read(tmp_path / "p" / "m").summary["loss"] == {"mean": 5.0, "min": 2.0}

@@ -70,7 +70,6 @@ class FilesBackend:
         self.flush_interval = flush_interval
         self.flush_rows = flush_rows
         self._run_lock: RunLock | None = None
-        self._recorded: RunState | None = None  # the state existing_run() read, for start()
         self._media = MediaStore(self.run_dir)
         self._state = RunState()
         self._lock = threading.Lock()
@@ -96,7 +95,8 @@ class FilesBackend:
         self._take_lock()
         if not is_run_dir(self.run_dir):
             return None
-        self._recorded = state = last_state(self.run_dir, self._media)
+        # a fold of its own: the run mutates this summary, start() folds the state it writes
+        state = last_state(self.run_dir, self._media)
         return ExistingRun(state.next_step, state.summary, state.config)
 
     def release(self) -> None:
@@ -221,7 +221,7 @@ class FilesBackend:
         """Resume: cut torn tails, fold the records so far, rebuild caches that lag behind."""
         for name in _LOGS:
             truncate_torn_tail(self.run_dir / name)
-        self._state = state = self._recorded or fold(self.run_dir, self._media)
+        self._state = state = fold(self.run_dir, self._media)
         if (count_lines(self.run_dir / HISTORY) != state.rows
                 or count_lines(self.run_dir / STALE) != state.stale):
             self._rebuild_logs()
