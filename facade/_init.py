@@ -11,6 +11,7 @@ from runlog.typespec.errors import Error, UsageError
 
 from . import _lifecycle, _ranks
 from ._dispatch import Dispatcher
+from ._read import DEFAULT_ROOT
 from ._registry import convert_hook, installed_backends
 from ._run import Run, new_run_id
 from ._selection import BackendSpec, select_backends
@@ -78,7 +79,7 @@ def init(
             "'_', '-' and '.' (up to 128 characters)"
         )
     name = str(_env(name, "RUNLOG_RUN_NAME", run_id))
-    root = Path(_env(dir, "RUNLOG_DIR", "./runlog")).expanduser().absolute()
+    root = Path(_env(dir, "RUNLOG_DIR", DEFAULT_ROOT)).expanduser().absolute()
     run_dir = root / project / run_id
     if isinstance(tags, str):
         tags = (tags,)
