@@ -86,8 +86,14 @@ def init(
     tags = tuple(str(t) for t in (tags or ()))
     config_data = config_items(config)
 
-    if current is not None and not current.finished and reinit == "finish_previous":
-        current.finish()
+    previous = current if current is not None and not current.finished else None
+    if previous is not None and previous.dir == run_dir:
+        if resume not in ("allow", "must"):
+            raise UsageError(
+                f"run {run_id!r} is the active run; pass resume='allow' or resume='must' to "
+                "finish it and continue it, or choose another id"
+            )
+        previous.finish()  # its data must be complete before it is resumed
 
     disabled = mode == "disabled"
     start_step, summary = 0, None
@@ -108,6 +114,8 @@ def init(
         config_data = {**old_config, **config_data}
 
     instances = {} if disabled else build_backends(select_backends(backends), run_dir)
+    if previous is not None and reinit == "finish_previous":
+        previous.finish()  # only now: a failing init leaves the active run alone
     _lifecycle.install(settings)
     run = Run(
         id=run_id, project=project, name=name, dir=run_dir, group=group, job_type=job_type,
