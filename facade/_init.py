@@ -93,7 +93,8 @@ def init(
                 f"run {run_id!r} is the active run; pass resume='allow' or resume='must' to "
                 "finish it and continue it, or choose another id"
             )
-        previous.finish()  # its data must be complete before it is resumed
+        if reinit == "finish_previous":
+            previous.finish()  # its data must be complete before it is resumed
 
     disabled = mode == "disabled"
     start_step, summary = 0, None

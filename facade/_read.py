@@ -8,7 +8,6 @@ from pathlib import Path
 from runlog.backends.files.reader import FilesRun, is_run_dir
 from runlog.typespec.errors import UsageError
 
-
 #: the default root of local runs: a hyphenated name, so it can never import as a package
 #: (a ``./runlog`` folder next to a script would shadow the installed ``runlog``)
 DEFAULT_ROOT = "./runlog-runs"
