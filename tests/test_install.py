@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PY310 = Path("~/.pyenv/versions/3.10.13/bin/python").expanduser()
 
 SCRIPT = """\
 import runlog
@@ -21,6 +20,13 @@ run.log({"loss": 0.5})
 run.finish()
 print(run.dir)
 """
+
+
+def _python_3_10() -> str | None:
+    """A Python 3.10 interpreter: pyenv's (the machine image and CI have one), else on PATH."""
+    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    found = sorted(pyenv.glob("versions/3.10*/bin/python"))
+    return str(found[-1]) if found else shutil.which("python3.10")
 
 
 def _clean_env() -> dict[str, str]:
@@ -66,12 +72,16 @@ def test_init_log_finish_on_python_3_10(tmp_path):
     """``pip install .`` into a fresh 3.10 venv (the machine's pip index), then a tiny run:
     the declared dependencies must be enough on the oldest Python the package claims. The
     interpreter is part of the machine image (and of CI's), so its absence is a failure."""
-    assert PY310.exists(), f"Python 3.10 is expected at {PY310}"
+    py310 = _python_3_10()
+    assert py310, "no Python 3.10 found (pyenv's versions/3.10*, or python3.10 on PATH)"
     env_dir = tmp_path / "venv"
-    made = _run([str(PY310), "-m", "venv", str(env_dir)], tmp_path)
+    made = _run([py310, "-m", "venv", str(env_dir)], tmp_path)
     assert made.returncode == 0, made.stderr
     python = env_dir / ("Scripts" if os.name == "nt" else "bin") / "python"
-    pip = _run([str(python), "-m", "pip", "install", "-q", str(ROOT)], tmp_path, timeout=600)
+    source = tmp_path / "src"  # pip builds in the source tree: build a copy, not the checkout
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "__pycache__", "runlog-runs", ".*_cache"))
+    pip = _run([str(python), "-m", "pip", "install", "-q", str(source)], tmp_path, timeout=600)
     assert pip.returncode == 0, pip.stderr
     (tmp_path / "train.py").write_text(
         SCRIPT + "print(runlog.read(run.dir).history[0]['loss'])\n", encoding="utf-8")
