@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import runlog
+from _dispatch_helpers import in_forked_child
 
 QUIET = {"handle_signals": False}
 
@@ -22,33 +22,23 @@ CHANGES = {
 }
 
 
-def _in_child(run: runlog.Run) -> dict[str, str]:
-    """Run every change in a forked child; what each raised (or "accepted")."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # never return into pytest from the child
-        report = {}
-        for what, change in CHANGES.items():
-            try:
-                change(run)
-                report[what] = "accepted"
-            except runlog.UsageError as exc:
-                report[what] = str(exc)
-            except BaseException as exc:  # noqa: BLE001 - reported to the parent
-                report[what] = f"unexpected {exc!r}"
-        os.write(write, json.dumps(report).encode())
-        os._exit(0)
-    os.close(write)
-    with os.fdopen(read) as f:
-        report = json.loads(f.read())
-    os.waitpid(pid, 0)
+def _every_change(run: runlog.Run) -> dict[str, str]:
+    """What each change raised (or "accepted")."""
+    report = {}
+    for what, change in CHANGES.items():
+        try:
+            change(run)
+            report[what] = "accepted"
+        except runlog.UsageError as exc:
+            report[what] = str(exc)
     return report
 
 
 def test_a_forked_child_can_change_nothing_of_the_parents_run():
     run = runlog.init(backends=["memory"], config={"lr": 0.1}, settings=QUIET)
     run.log({"loss": 1.0})
-    report = _in_child(run)
+    report = in_forked_child(lambda: _every_change(run))
+    assert "error" not in report, report
     for what, outcome in report.items():
         assert f"belongs to process {os.getpid()}" in outcome, (what, outcome)
         assert "runlog.init()" in outcome, what
