@@ -118,6 +118,7 @@ class Dispatcher:
 
     def close(self, finished: Finished, timeout: float | None = None) -> None:
         """Send ``Finished``, then drain, flush and close every backend within ``timeout``."""
+        self.new_call()  # Finished gets a block_timeout of its own
         self.emit(finished)
         deadline = None if timeout is None else _now() + timeout
         for worker in self._workers:

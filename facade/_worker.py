@@ -70,7 +70,7 @@ class Worker:
     ``fallback`` maps a record carrying media to what the backend receives (None when the
     backend renders every kind); ``elsewhere`` names where the rest of the run is recorded, for
     the message when this backend is disabled; ``budget`` bounds the caller's waiting across
-    workers (by default, ``block_timeout`` per wait).
+    workers.
     """
 
     def __init__(
@@ -80,7 +80,7 @@ class Worker:
         settings: Any,
         fallback: Callable[[Any], Any] | None,
         elsewhere: Callable[[str], str],
-        budget: WaitBudget | None = None,
+        budget: WaitBudget,
     ) -> None:
         self.name = name
         self.backend = backend
@@ -161,8 +161,7 @@ class Worker:
                     "['backends'][%r]['dropped'] counts them", self.name, self._cap, self.name,
                 )
             return True
-        budget = self._budget
-        deadline = _now() + self._block_timeout if budget is None else budget.until()
+        deadline = self._budget.until()
         if self._full_since is None:
             self._full_since = _now()
         self._wake.set()
