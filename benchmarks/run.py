@@ -6,9 +6,9 @@ sqlite; wandb offline if installed) runs in a fresh process, so import time and 
 its own. Workloads: dicts of 1, 10 and 100 floats, and a 64×64 RGB image. For each it
 reports the median and p99 caller time per call, the durable end-to-end throughput (calls per
 second from the first timed call until everything is on disk), the ratio to raw JSON, and
-checks runlog's targets (SPEC §10). Each case runs its workloads several times (5 for runlog
-and raw, fewer for the slow peers), alternating with raw JSON (the reference) in the same
-process, and keeps the best repeat of each figure, the reference's too; so a busy machine
+checks runlog's targets (``docs/performance.md``). Each case runs its workloads several times
+(5 for runlog and raw, fewer for the slow peers), alternating with raw JSON (the reference) in
+the same process, and keeps the best repeat of each figure, the reference's too; so a busy machine
 shifts both alike. With ``--rounds N`` every case process
 runs N times in alternating order and the best round is kept.
 
@@ -131,7 +131,7 @@ def table(results: list[dict]) -> str:
 
 
 def targets(results: list[dict]) -> list[str]:
-    """SPEC §10: runlog's median ≤ 1.5× raw at 1/10/100 floats, and below every peer."""
+    """The targets: runlog's median ≤ 1.5× raw at 1/10/100 floats, and below every peer."""
     ok = [r for r in results if "error" not in r]
     peers = [r for r in ok if r["spec"] != "raw" and not r["spec"].startswith("runlog")]
     out = [f"Targets (median caller time, ≤ {TARGET_RATIO}× raw and below every peer, both as "
@@ -189,7 +189,7 @@ def main() -> None:
     if "error" not in paced:
         report += (f"\n\nMemory of a files-only run, {paced['rows']:,} rows of 10 floats at a "
                    f"training-like pace: {paced['peak_rss_mb']:.1f} MB above the interpreter "
-                   "(SPEC §10: under 30 MB)")
+                   "(target: under 30 MB)")
     print(report)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / time.strftime("bench-%Y%m%d-%H%M%S.json")

@@ -1,7 +1,7 @@
 """The main example: a tiny training loop logged with runlog, then read back.
 
 Run it with ``python examples/quickstart.py``. It logs to the default ``files`` backend under
-``./runlog/quickstart/<run id>/`` and prints what was recorded, read back with
+``./runlog-runs/quickstart/<run id>/`` and prints what was recorded, read back with
 ``runlog.read``. ``runlog ls`` and ``runlog show <run id>`` show the same from the shell.
 """
 

@@ -39,7 +39,7 @@ def cli() -> None:
 @cli.command("ls")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 def ls_command(directory: Path | None) -> None:
-    """List the runs under DIRECTORY (default $RUNLOG_DIR or ./runlog)."""
+    """List the runs under DIRECTORY (default $RUNLOG_DIR or ./runlog-runs)."""
     root = directory if directory is not None else default_root()
     if not root.is_dir():
         raise Error(f"{root} is not a directory")

@@ -88,10 +88,9 @@ class ConfigView(MutableMapping):
     def update(self, other: Any = (), /, allow_val_change: bool = False, **kwargs: Any) -> None:
         """Set several keys at once; ``allow_val_change=True`` allows changing values."""
         run = self._run
-        run._check_active("config change")
         items = config_items(other) if other != () else {}
         items.update(config_items(kwargs))
-        with run._lock:
+        with run._changing("config change"):
             changed = {}
             for key, value in items.items():
                 if key in self._data and self._data[key] != value and not allow_val_change:
@@ -104,7 +103,7 @@ class ConfigView(MutableMapping):
                     changed[key] = value
             if changed:
                 self._data.update(changed)
-                run._emit_config(ConfigChanged(changed))
+                run._record(ConfigChanged(changed))
 
     def as_dict(self) -> dict[str, Any]:
         """A plain copy."""

@@ -20,7 +20,7 @@ from runlog.typespec.fallback import fallback_record
 from runlog.typespec.media import KINDS
 from runlog.typespec.records import Finished, Record, RunStarted, StaleRow
 
-from ._worker import Worker
+from ._worker import WaitBudget, Worker
 
 logger = logging.getLogger("runlog")
 _now = time.monotonic
@@ -38,6 +38,10 @@ class Dispatcher:
         self._inline: list[tuple[str, Backend]] = []
         self._workers: list[Worker] = []
         self._stale: list[Callable[[Record], None]] = []
+        self._budget = WaitBudget(float(settings.block_timeout))
+        self._dropped_at_flush: dict[Worker, int] = {}
+        #: the outcome of the last ``flush()``: ``{"ok": bool, "problems": {backend: why}}``
+        self.last_flush: dict[str, Any] | None = None
         for name, backend in backends.items():
             caps = capabilities_of(backend)
             if caps.inline:
@@ -45,7 +49,7 @@ class Dispatcher:
                 put = _inline_put(backend)
             else:
                 worker = Worker(name, backend, settings, _fallback(name, caps.kinds),
-                                self._elsewhere)
+                                self._elsewhere, self._budget)
                 self._workers.append(worker)
                 put = worker.put
             if caps.stale_rows:
@@ -62,6 +66,11 @@ class Dispatcher:
             worker.start(started)
         self.emit(started)
 
+    def new_call(self) -> None:
+        """The caller starts a call that emits records: its waits for full queues, across all
+        workers, share one ``block_timeout``."""
+        self._budget.new_call()
+
     def emit(self, record: Record) -> None:
         """Send one record to every live backend (the caller's hot path)."""
         if type(record) is StaleRow:
@@ -77,20 +86,37 @@ class Dispatcher:
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every live backend has durably written what was emitted before the call.
 
-        False if ``timeout`` seconds passed first, or a backend reported that its data is not
-        durable. Backends disabled along the way no longer count (their loss was reported).
+        False if ``timeout`` seconds passed first, a backend reported that its data is not
+        durable, or a backend lost records since the previous flush (it was disabled, or a
+        queue policy dropped them); :attr:`last_flush` says which and why.
         """
         deadline = None if timeout is None else _now() + timeout
         tickets = {w: w.request_flush(deadline) for w in self._workers if w.state != "disabled"}
-        late = self._await([(w, t.done.wait) for w, t in tickets.items()], deadline)
-        ok = not late and all(t.ok for w, t in tickets.items() if w.state != "disabled")
-        for _name, backend in self._inline:
-            ok = backend.flush(timeout) is not False and ok
+        self._await([(w, t.done.wait) for w, t in tickets.items()], deadline)
+        problems: dict[str, str] = {}
+        for worker, ticket in tickets.items():
+            if not ticket.ok:
+                problems[worker.name] = (
+                    (worker.error or "disabled") if worker.state == "disabled"
+                    else "not durable" if ticket.done.is_set() else "timed out"
+                )
+        for worker in self._workers:
+            dropped = worker.dropped()
+            lost = dropped - self._dropped_at_flush.get(worker, 0)
+            self._dropped_at_flush[worker] = dropped
+            if lost:
+                why = problems.get(worker.name) or worker.error or "dropped by queue_policy"
+                problems[worker.name] = f"lost {lost} records since the last flush ({why})"
+        for name, backend in self._inline:
+            if backend.flush(timeout) is False:
+                problems[name] = "not durable"
+        self.last_flush = {"ok": not problems, "problems": problems}
         self._raise_if_strict()
-        return ok
+        return not problems
 
     def close(self, finished: Finished, timeout: float | None = None) -> None:
         """Send ``Finished``, then drain, flush and close every backend within ``timeout``."""
+        self.new_call()  # Finished gets a block_timeout of its own
         self.emit(finished)
         deadline = None if timeout is None else _now() + timeout
         for worker in self._workers:

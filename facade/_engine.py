@@ -18,7 +18,7 @@ Commit = tuple[int, dict[Path, Any]]
 
 
 class StepEngine:
-    """Applies the step/commit table of SPEC §3 to leaf dicts.
+    """Applies wandb's step/commit rules to leaf dicts, and decides which calls are stale.
 
     Not thread-safe on its own: the run serializes calls.
     """
@@ -30,17 +30,18 @@ class StepEngine:
         self.pending: dict[Path, Any] = {}
         self._interior: set[Path] | None = None  # prefixes of pending paths, built on demand
 
-    def is_stale(self, step: int | None) -> bool:
-        """True when ``step`` is lower than the current step (the call would be rejected)."""
-        return step is not None and step < self.cur
+    def log(
+        self, leaves: dict[Path, Any], step: int | None, commit: bool | None
+    ) -> list[Commit] | None:
+        """Apply one ``log`` call; returns the rows it commits, in order.
 
-    def log(self, leaves: dict[Path, Any], step: int | None, commit: bool | None) -> list[Commit]:
-        """Apply one accepted ``log`` call; returns the rows it commits, in order.
-
-        The caller checks :meth:`is_stale` first: a stale call must not reach here.
+        A ``step`` below the current step makes the call stale: it changes nothing and returns
+        None (the caller applies the ``on_stale_step`` policy).
         """
         commits: list[Commit] = []
-        if step is not None and step > self.cur:
+        if step is not None and step != self.cur:
+            if step < self.cur:
+                return None
             if self.pending:
                 commits.append(self._take())
             self.cur = step

@@ -11,6 +11,7 @@ from runlog.typespec.errors import Error, UsageError
 
 from . import _lifecycle, _ranks, _resume
 from ._dispatch import Dispatcher
+from ._read import DEFAULT_ROOT
 from ._registry import convert_hook, installed_backends
 from ._run import Run, new_run_id
 from ._selection import BackendSpec, select_backends
@@ -78,18 +79,26 @@ def init(
             "'_', '-' and '.' (up to 128 characters)"
         )
     name = str(_env(name, "RUNLOG_RUN_NAME", run_id))
-    root = Path(_env(dir, "RUNLOG_DIR", "./runlog")).expanduser().absolute()
+    root = Path(_env(dir, "RUNLOG_DIR", DEFAULT_ROOT)).expanduser().absolute()
     run_dir = root / project / run_id
     if isinstance(tags, str):
         tags = (tags,)
     tags = tuple(str(t) for t in (tags or ()))
     config_data = config_items(config)
 
+    previous = current if current is not None and not current.finished else None
+    if previous is not None and previous.dir == run_dir:
+        if resume not in ("allow", "must"):
+            raise UsageError(
+                f"run {run_id!r} is the active run; pass resume='allow' or resume='must' to "
+                "finish it and continue it, or choose another id"
+            )
+        if reinit == "finish_previous":
+            previous.finish()  # its data must be complete (and its lock free) before it resumes
+
     disabled = mode == "disabled"
     # factories only validate: an unknown backend or a bad option fails before anything else
     instances = {} if disabled else build_backends(select_backends(backends), run_dir)
-    if current is not None and not current.finished and reinit == "finish_previous":
-        current.finish()
 
     existing = None
     if not disabled:
@@ -103,6 +112,8 @@ def init(
     if resumed:
         config_data = {**existing.config, **config_data}
 
+    if previous is not None and not previous.finished and reinit == "finish_previous":
+        previous.finish()  # only now: a failing init leaves the active run alone
     _lifecycle.install(settings)
     run = Run(
         id=run_id, project=project, name=name, dir=run_dir, group=group, job_type=job_type,

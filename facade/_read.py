@@ -8,10 +8,14 @@ from pathlib import Path
 from runlog.backends.files import FilesRun, is_run_dir
 from runlog.typespec.errors import UsageError
 
+#: the default root of local runs: a hyphenated name, so it can never import as a package
+#: (a ``./runlog`` folder next to a script would shadow the installed ``runlog``)
+DEFAULT_ROOT = "./runlog-runs"
+
 
 def default_root() -> Path:
-    """Where runs are written by default: ``$RUNLOG_DIR`` or ``./runlog``."""
-    return Path(os.environ.get("RUNLOG_DIR") or "./runlog").expanduser()
+    """Where runs are written by default: ``$RUNLOG_DIR`` or ``./runlog-runs``."""
+    return Path(os.environ.get("RUNLOG_DIR") or DEFAULT_ROOT).expanduser()
 
 
 def resolve_run(ref: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
@@ -46,6 +50,6 @@ def read(path: str | os.PathLike, root: str | os.PathLike | None = None) -> File
     media come back as runlog media values.
 
     ``path`` is a run directory (``<dir>/<project>/<run id>``), or ``project/id`` or ``id``
-    under ``root`` (default ``$RUNLOG_DIR`` or ``./runlog``).
+    under ``root`` (default ``$RUNLOG_DIR`` or ``./runlog-runs``).
     """
     return FilesRun(resolve_run(path, root))

@@ -10,6 +10,8 @@ import string
 import threading
 import time
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from runlog.typespec.errors import (
     UsageError,
     warn,
 )
+from runlog.typespec.metrics import MetricMatcher, split_metric_name
 from runlog.typespec.records import (
     FileSaved,
     Finished,
@@ -30,7 +33,7 @@ from runlog.typespec.records import (
     StaleRow,
     new_row,
 )
-from runlog.typespec.summary import SUMMARY_MODES, Summary, split_metric_name
+from runlog.typespec.summary import SUMMARY_MODES, Summary
 from runlog.typespec.values import flatten
 
 from ._config_view import ConfigView
@@ -142,9 +145,9 @@ class Run:
         self._rows = 0
         self._stale_calls = 0
         self._stale_keys = 0
-        self._step_metrics: dict[str, MetricDefined] = {}
-        self._step_globs: dict[str, MetricDefined] = {}
-        self._latest_axis: dict[str, Any] = {}
+        #: metric name -> the path of its step metric, for metrics with step_sync
+        self._synced: MetricMatcher[tuple[str, ...] | None] = MetricMatcher()
+        self._latest_axis: dict[tuple[str, ...], Any] = {}
         self.config = ConfigView(self, config)
         self.summary = SummaryView(self)
         self._started = RunStarted(
@@ -185,12 +188,14 @@ class Run:
 
     @property
     def stats(self) -> dict[str, Any]:
-        """Counters: rows, stale_calls, stale_keys and per-backend state (see the guide)."""
+        """Counters: rows, stale_calls, stale_keys, per-backend state and the outcome of the
+        last ``flush()`` (see ``docs/dispatch.md``)."""
         return {
             "rows": self._rows,
             "stale_calls": self._stale_calls,
             "stale_keys": self._stale_keys,
             "backends": self._dispatcher.stats() if self._dispatcher else {},
+            "last_flush": self._dispatcher.last_flush if self._dispatcher else None,
         }
 
     # -- logging -----------------------------------------------------------------------------
@@ -227,16 +232,17 @@ class Run:
         with self._lock:
             if self._finished:
                 self._refuse("log")
-            engine = self._engine
-            if step is not None and step < engine.cur:
+            self._dispatcher.new_call()
+            commits = self._engine.log(leaves, step, commit)
+            if commits is None:
                 self._stale(step, leaves, now)
                 return
-            for row_step, values in engine.log(leaves, step, commit):
+            for row_step, values in commits:
                 self._commit(row_step, values)
 
     def _commit(self, step: int, values: dict[tuple[str, ...], Any]) -> None:
         timestamp = values.pop(TIMESTAMP)
-        if self._step_metrics or self._step_globs:
+        if self._synced:
             self._sync_axes(values)
         row = new_row(step, timestamp, time.monotonic() - self._t0, values)
         self._rows += 1
@@ -247,7 +253,7 @@ class Run:
         policy = self._settings.on_stale_step
         current = self._engine.cur
         user = {p: v for p, v in leaves.items() if p != TIMESTAMP}
-        self._stale_calls += 1  # counted whatever the policy (SPEC §3)
+        self._stale_calls += 1  # counted whatever the policy
         self._stale_keys += len(user)
         if policy == "raise":
             raise StaleStepError(stale_message(step, current))
@@ -259,19 +265,14 @@ class Run:
         """Carry the latest value of each step metric into rows that hold its metric but lack it."""
         latest = self._latest_axis
         for axis in latest:
-            v = values.get(split_metric_name(axis))
+            v = values.get(axis)
             if type(v) in (int, float):
                 latest[axis] = v
+        synced = self._synced
         for path in list(values):
-            key = ".".join(path)
-            metric = self._step_metrics.get(key)
-            if metric is None and self._step_globs and not key.startswith("_"):
-                metric = next((m for p, m in self._step_globs.items() if key.startswith(p)), None)
-            if metric is None or not metric.step_sync or metric.step_metric is None:
-                continue
-            axis_path = split_metric_name(metric.step_metric)
-            if axis_path not in values:
-                values[axis_path] = latest.get(metric.step_metric, 0)
+            axis = synced.get(path)
+            if axis is not None and axis not in values:
+                values[axis] = latest.get(axis, 0)
 
     def define_metric(
         self,
@@ -288,7 +289,6 @@ class Run:
         ``name`` may end in ``*`` (a prefix glob); ``a.b`` addresses the nested key
         ``{"a": {"b": ...}}`` and ``a\\.b`` is a literal dot.
         """
-        self._check_active("define_metric")
         if not isinstance(name, str) or not name:
             raise UsageError(f"define_metric: name must be a non-empty str, got {name!r}")
         if "*" in name[:-1]:
@@ -313,14 +313,12 @@ class Run:
         if step_sync is None and step_metric is not None:
             step_sync = True
         metric = MetricDefined(name, step_metric, step_sync, modes, goal, hidden)
-        with self._lock:
+        with self._changing("define_metric"):
             if step_metric is not None:
-                self._latest_axis.setdefault(step_metric, 0)
-                if name.endswith("*"):
-                    self._step_globs[name[:-1]] = metric
-                else:
-                    self._step_metrics[name] = metric
-            self._apply(metric)
+                axis = split_metric_name(step_metric)
+                self._latest_axis.setdefault(axis, 0)
+                self._synced.add(name, axis if step_sync else None)
+            self._record(metric)
         return metric
 
     def save(self, glob_str: str | os.PathLike, base_path: str | os.PathLike | None = None,
@@ -332,7 +330,6 @@ class Run:
         """
         from runlog.typespec.media.file import File
 
-        self._check_active("save")
         pattern = os.path.expanduser(os.fspath(glob_str))
         base = os.fspath(base_path) if base_path is not None else _glob_base(pattern)
         paths = sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
@@ -344,17 +341,17 @@ class Run:
             if name.startswith("../"):
                 raise UsageError(f"run.save: {path!r} is outside base_path {base!r}")
             records.append(FileSaved(name, File(path, name=os.path.basename(name))))
-        with self._lock:
-            if not self._disabled:
-                for record in records:
-                    self._dispatcher.emit(record)
+        with self._changing("save"):
+            for record in records:
+                self._record(record)
         return [r.name for r in records]
 
     # -- lifecycle ---------------------------------------------------------------------------
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every backend has durably written what was logged before this call.
 
-        Returns False if ``timeout`` seconds passed first.
+        Returns False if ``timeout`` seconds passed first, or a backend's data is not durable
+        or was lost since the previous flush; ``run.stats["last_flush"]`` says which and why.
         """
         if self._forked_from is not None:
             self._refuse("flush")  # the parent's workers do not exist in this process
@@ -377,6 +374,8 @@ class Run:
                 return
             if self._forked_from is not None:
                 return
+            if not self._disabled:
+                self._dispatcher.new_call()
             for row_step, values in self._engine.finish():
                 self._commit(row_step, values)
             self._finished = True
@@ -393,20 +392,24 @@ class Run:
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         self.finish(exit_code=1 if exc_type is not None else 0)
 
-    # -- helpers for the summary and config views ----------------------------------------------
-    def _apply(self, record: Record) -> None:
-        """Fold a summary/metric record and send it (caller holds the lock)."""
+    # -- for changes from the summary and config views, define_metric and save ----------------
+    @contextmanager
+    def _changing(self, what: str) -> Iterator[None]:
+        """Hold the run lock for a change named ``what``, sent with :meth:`_record`; refused
+        (:meth:`_refuse`) unless the run is active and belongs to this process."""
+        with self._lock:
+            if self._finished or self._forked_from is not None:
+                self._refuse(what)
+            if not self._disabled:
+                self._dispatcher.new_call()
+            yield
+
+    def _record(self, record: Record) -> None:
+        """Fold a record into the summary (if it is a summary or metric record) and send it to
+        the backends. Only inside :meth:`_changing`."""
         self._summary.apply(record)
         if not self._disabled:
             self._dispatcher.emit(record)
-
-    def _emit_config(self, record: Record) -> None:
-        if not self._disabled:
-            self._dispatcher.emit(record)
-
-    def _check_active(self, what: str) -> None:
-        if self._finished or self._forked_from is not None:
-            self._refuse(what)
 
     def _refuse(self, what: str) -> None:
         if self._forked_from is not None:

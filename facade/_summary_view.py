@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from runlog.typespec.errors import DataError, FinishedRunError
+from runlog.typespec.errors import DataError
 from runlog.typespec.records import SummaryChanged
 from runlog.typespec.values import convert
 
@@ -39,15 +39,15 @@ class SummaryView(MutableMapping):
         self.update({key: value})
 
     def __delitem__(self, key: str) -> None:
-        run = self._check("del run.summary[...]")
-        with run._lock:
+        run = self._run
+        with run._changing("del run.summary[...]"):
             if key not in self._nested():
                 raise KeyError(key)
-            run._apply(SummaryChanged(removed=((key,),)))
+            run._record(SummaryChanged(removed=((key,),)))
 
     def update(self, other: Any = (), /, **kwargs: Any) -> None:
         items = dict(other.items() if isinstance(other, Mapping) else other, **kwargs)
-        run = self._check("run.summary update")
+        run = self._run
         leaves: dict[tuple[str, ...], Any] = {}
         for key, value in items.items():
             if not isinstance(key, str):
@@ -56,16 +56,8 @@ class SummaryView(MutableMapping):
                     "accepted: str keys"
                 )
             leaves[(key,)] = _summary_value(value, (key,), run)
-        with run._lock:
-            run._apply(SummaryChanged(set=leaves))
-
-    def _check(self, what: str) -> Run:
-        run = self._run
-        if run._finished:
-            raise FinishedRunError(
-                f"run {run.id!r} is finished; {what} is ignored. The summary stays readable."
-            )
-        return run
+        with run._changing("run.summary update"):
+            run._record(SummaryChanged(set=leaves))
 
     def __repr__(self) -> str:
         return f"Summary({self._nested()!r})"

@@ -44,12 +44,34 @@ class FlushTicket:
         self.done.set()
 
 
+class WaitBudget:
+    """How long one call of the caller (a ``log()``, a summary change) may wait for full
+    queues, shared by every worker: the first wait of a call starts the clock."""
+
+    __slots__ = ("deadline", "seconds")
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline: float | None = None
+
+    def new_call(self) -> None:
+        """A new call begins: it gets the whole budget again."""
+        self.deadline = None
+
+    def until(self) -> float:
+        """The deadline of the current call's waiting."""
+        if self.deadline is None:
+            self.deadline = _now() + self.seconds
+        return self.deadline
+
+
 class Worker:
     """Feeds one backend from a bounded queue on its own daemon thread.
 
     ``fallback`` maps a record carrying media to what the backend receives (None when the
     backend renders every kind); ``elsewhere`` names where the rest of the run is recorded, for
-    the message when this backend is disabled.
+    the message when this backend is disabled; ``budget`` bounds the caller's waiting across
+    workers.
     """
 
     def __init__(
@@ -59,6 +81,7 @@ class Worker:
         settings: Any,
         fallback: Callable[[Any], Any] | None,
         elsewhere: Callable[[str], str],
+        budget: WaitBudget,
     ) -> None:
         self.name = name
         self.backend = backend
@@ -71,6 +94,8 @@ class Worker:
         self._delay = float(settings.batch_delay if caps.batch_delay is None else caps.batch_delay)
         self._drop_oldest = settings.queue_policy == "drop_oldest"
         self._block_timeout = float(settings.block_timeout)
+        self._budget = budget
+        self._full_since: float | None = None  # when the caller first found the queue full
         self._retries = int(settings.retries)
         self._backoff = float(settings.retry_backoff)
         self._wake = threading.Event()
@@ -96,6 +121,7 @@ class Worker:
         self._since: float | None = None  # when the queue last went from empty to non-empty
         self._inflight_since: float | None = None
         self._warned_drop = False
+        self._warned_budget = False
 
     # -- caller side ---------------------------------------------------------------------------
     def start(self, started: RunStarted) -> None:
@@ -136,7 +162,9 @@ class Worker:
                     "['backends'][%r]['dropped'] counts them", self.name, self._cap, self.name,
                 )
             return True
-        deadline = _now() + self._block_timeout
+        deadline = self._budget.until()
+        if self._full_since is None:
+            self._full_since = _now()
         self._wake.set()
         with self._cond:
             self._blocked += 1
@@ -150,13 +178,22 @@ class Worker:
                 self._blocked -= 1
         if self.state == "disabled":
             return False
-        if len(self._queue) >= self._cap:
+        if len(self._queue) < self._cap:
+            return True
+        if _now() - self._full_since >= self._block_timeout:
             self._disable(
                 f"it made no progress for {self._block_timeout:g} s (block_timeout) while its "
                 f"queue of {self._cap} records was full"
             )
-            return False
-        return True
+        elif not self._warned_budget:  # the call spent its block_timeout on other backends
+            self._warned_budget = True
+            logger.warning(
+                "runlog: backend %r: its queue of %d records is full and this call already "
+                "waited block_timeout=%g s for other backends; the record is dropped for this "
+                "backend (run.stats['backends'][%r]['dropped'] counts such records)",
+                self.name, self._cap, self._block_timeout, self.name,
+            )
+        return False
 
     def request_flush(self, deadline: float | None) -> FlushTicket:
         """A barrier for everything enqueued so far; the worker resolves it."""
@@ -197,12 +234,18 @@ class Worker:
             "records": self.written,
             "bytes": bytes_written_of(self.backend),
             "queued": 0 if disabled else queued,
-            "dropped": (self.appended + self.refused - self.written) if disabled
-            else self.dropped_full + self.refused,
+            "dropped": self.dropped(),
             "errors": self.errors,
             "flush_lag_s": 0.0 if disabled or not starts else round(_now() - min(starts), 4),
             "error": self.error,
         }
+
+    def dropped(self) -> int:
+        """Records this backend will never receive: dropped by a policy, or, once disabled,
+        everything it did not accept."""
+        if self.state == "disabled":
+            return self.appended + self.refused - self.written
+        return self.dropped_full + self.refused
 
     # -- worker thread -------------------------------------------------------------------------
     def _main(self, started: RunStarted) -> None:
@@ -233,6 +276,7 @@ class Worker:
         self._inflight = batch
         self._since = _now() if q else None
         self.taken += len(batch)
+        self._full_since = None  # progress: the stall clock starts again
         if self._blocked:
             with self._cond:
                 self._cond.notify_all()

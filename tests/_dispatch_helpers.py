@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -98,3 +100,23 @@ def plugin(name: str, **backends: Callable[[], Any]) -> Iterator[None]:
 
 def steps(rows: Sequence[Row]) -> list[int]:
     return [r.step for r in rows]
+
+
+def in_forked_child(child: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run ``child`` in a forked process and return the JSON-able report it returns; an
+    exception it raises is reported as ``{"error": repr}``. The child never returns into
+    pytest."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            report = child()
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent
+            report = {"error": repr(exc)}
+        os.write(write, json.dumps(report).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as f:
+        report = json.loads(f.read())
+    os.waitpid(pid, 0)
+    return report

@@ -81,9 +81,9 @@ def test_ls_lists_runs_with_status_steps_and_last_values(runs):
 
 
 def test_ls_defaults_to_runlog_dir_and_says_when_empty(tmp_path):
-    (tmp_path / "runlog").mkdir()
+    (tmp_path / "runlog-runs").mkdir()
     result = cli("ls", cwd=tmp_path)
-    assert result.returncode == 0 and "no runs under runlog" in result.stdout
+    assert result.returncode == 0 and "no runs under runlog-runs" in result.stdout
     one_error_line(cli("ls", str(tmp_path / "missing")), 1, "is not a directory")
 
 

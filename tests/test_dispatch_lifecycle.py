@@ -11,7 +11,7 @@ import threading
 
 import pytest
 import runlog
-from _dispatch_helpers import Collector, plugin, steps
+from _dispatch_helpers import Collector, in_forked_child, plugin, steps
 
 QUIET = {"handle_signals": False}
 
@@ -60,32 +60,24 @@ def test_a_forked_child_refuses_the_parents_run_and_can_start_its_own(tmp_path):
         run = runlog.init(backends=["memory", "files", "col"], settings=QUIET)
         for i in range(100):
             run.log({"i": i})
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: report through the pipe, never return into pytest
+
+        def child():
             report = {}
             try:
-                try:
-                    run.log({"i": -1})
-                except runlog.UsageError as exc:
-                    report["refused"] = str(exc)
-                try:
-                    run.flush(1)
-                except runlog.UsageError as exc:
-                    report["flush"] = str(exc)
-                own = runlog.init(dir=str(tmp_path / "child"), backends=["files"],
-                                  settings=QUIET)
-                own.log({"child": 1})
-                own.finish()
-                report["own"] = [r["child"] for r in _history(own.dir)]
-            except BaseException as exc:  # noqa: BLE001 - reported to the parent
-                report["error"] = repr(exc)
-            os.write(write, json.dumps(report).encode())
-            os._exit(0)
-        os.close(write)
-        with os.fdopen(read) as f:
-            report = json.loads(f.read())
-        os.waitpid(pid, 0)
+                run.log({"i": -1})
+            except runlog.UsageError as exc:
+                report["refused"] = str(exc)
+            try:
+                run.flush(1)
+            except runlog.UsageError as exc:
+                report["flush"] = str(exc)
+            own = runlog.init(dir=str(tmp_path / "child"), backends=["files"], settings=QUIET)
+            own.log({"child": 1})
+            own.finish()
+            report["own"] = [r["child"] for r in _history(own.dir)]
+            return report
+
+        report = in_forked_child(child)
         for i in range(100, 150):
             run.log({"i": i})
         run.finish()

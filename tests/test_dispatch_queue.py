@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import pytest
 import runlog
@@ -221,3 +222,67 @@ def test_rows_reach_backends_as_rows():
         run.finish()
     (row,) = run.backends["col"].rows
     assert type(row) is Row and row.values[("a", "b")] == 1.5
+
+
+class Stuck(Collector):
+    """Hangs in its first ``write`` until the gate opens; ``entered`` says it is there."""
+
+    def __init__(self, name: str, gate: threading.Event) -> None:
+        super().__init__(name, gate=gate)
+        self.entered = threading.Event()
+
+    def write(self, records):
+        self.entered.set()
+        super().write(records)
+
+
+def test_one_log_call_waits_at_most_block_timeout_for_all_stalled_backends(caplog):
+    """Three stalled backends, one full queue each: one call waits one block_timeout in all,
+    not one per backend (it holds the run lock meanwhile)."""
+    caplog.set_level(logging.WARNING, logger="runlog")
+    gates = [threading.Event() for _ in range(3)]
+    names = ["g0", "g1", "g2"]
+    try:
+        with plugin("t", **{n: (lambda g=g, n=n: Stuck(n, g)) for n, g in zip(names, gates)}):
+            run = runlog.init(backends=["memory", *names], settings={
+                **QUIET, "queue_size": 2, "batch_size": 1, "block_timeout": 0.5,
+            })
+            assert all(run.backends[n].entered.wait(30) for n in names)  # RunStarted in flight
+            for i in range(2):  # the queues fill up
+                run.log({"i": i})
+            began = time.monotonic()
+            run.log({"i": 2})
+            waited = time.monotonic() - began
+            stats = run.stats["backends"]
+    finally:
+        for gate in gates:
+            gate.set()
+    run.finish()
+    assert 0.5 <= waited < 1.2, waited  # one block_timeout; three would be >= 1.5 s
+    assert stats["g0"]["state"] == "disabled"  # stalled for the whole block_timeout
+    assert [stats[n]["state"] for n in names[1:]] == ["ok", "ok"]  # not proven stalled yet
+    assert [stats[n]["dropped"] for n in names[1:]] == [1, 1]  # this call's row, counted
+    assert len(run.backends["memory"].history) == 3
+    assert sum("waited block_timeout=0.5 s for other backends" in r.getMessage()
+               for r in caplog.records) == 2
+
+
+def test_flush_is_false_after_a_backend_was_disabled_and_lost_data(gate):
+    with plugin("t", gated=lambda: Collector("gated", gate=gate)):
+        run = runlog.init(backends=["memory", "gated"], settings={
+            **QUIET, "queue_size": 5, "block_timeout": 0.3,
+        })
+        assert run.stats["last_flush"] is None
+        for i in range(20):
+            run.log({"i": i})
+        assert run.stats["backends"]["gated"]["state"] == "disabled"
+        assert run.flush(5) is False
+        problem = run.stats["last_flush"]["problems"]["gated"]
+        assert problem.startswith("lost 21 records since the last flush (disabled: it made no")
+        assert run.flush(5) is True  # nothing logged since the last flush: nothing more lost
+        assert run.stats["last_flush"] == {"ok": True, "problems": {}}
+        run.log({"i": 20})
+        assert run.flush(5) is False  # the disabled backend loses every new record
+        assert run.stats["last_flush"]["problems"]["gated"].startswith("lost 1 records")
+        run.finish()
+    assert len(run.backends["memory"].history) == 21

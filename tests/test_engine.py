@@ -1,9 +1,9 @@
 """The step/commit engine as a user sees it through ``run.log`` and the memory backend.
 
-One test per row of the SPEC §3 table, the special keys, ``log({})``, ``finish()``, the stale-step
-policies, step validation, and the step/commit side of every example on the reference page
-(``seeds/wandb-log-reference.ja.md``). Expected rows are wandb 0.31's, as recorded in
-``reference/wandb-log-semantics.md``.
+One test per row of wandb's step/commit table (``docs/guide.md``), the special keys,
+``log({})``, ``finish()``, the stale-step policies, step validation, and the step/commit side of
+every example on wandb's ``log`` reference page (``examples/reference_*.py``). Expected rows are
+wandb 0.31's.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def rows(run):
     ]
 
 
-# -- the SPEC §3 table, one test per row -----------------------------------------------------
+# -- the step/commit table, one test per row ------------------------------------------------
 
 
 @pytest.mark.parametrize("commit", [None, True])
@@ -587,3 +587,16 @@ def test_reference_3d_objects(mem_run, tmp_path):
     ((step, sequence),) = mem_run.backends["memory"].values("generated_samples")
     assert step == 0 and sequence.kind == "object3d" and len(sequence) == 2
     assert mem_run.step == 1
+
+
+def test_the_engine_itself_rejects_a_stale_call_and_changes_nothing():
+    from runlog._engine import TIMESTAMP, StepEngine
+
+    engine = StepEngine(start_step=5)
+    assert engine.log({("a",): 1, TIMESTAMP: 0.0}, None, False) == []  # opens the row at 5
+    assert engine.log({("b",): 2, TIMESTAMP: 1.0}, 4, True) is None  # stale: nothing changes
+    assert engine.cur == 5 and engine.pending == {("a",): 1, TIMESTAMP: 0.0}
+    assert engine.log({("c",): 3, TIMESTAMP: 2.0}, 5, True) == [
+        (5, {("a",): 1, ("c",): 3, TIMESTAMP: 2.0})
+    ]
+    assert engine.cur == 6

@@ -1,4 +1,4 @@
-"""Fallbacks: values a backend cannot render become a kind it can (SPEC §6)."""
+"""Fallbacks: values a backend cannot render become a kind it can."""
 
 from __future__ import annotations
 

@@ -100,6 +100,14 @@ def test_other_float_range_clipped_with_warning_never_wrapped():
     assert np.asarray(decoded(img)).tolist() == [[0, 0, 128], [255, 255, 255]]
 
 
+def test_floats_within_0_255_are_pixel_values_without_a_clipping_warning():
+    x = np.array([[0.0, 2.5, 100.4], [150.6, 235.0, 7.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        img = Image(x)
+    assert np.asarray(decoded(img)).tolist() == [[0, 2, 100], [151, 235, 7]]
+
+
 def test_int_in_range_taken_as_is_without_warning():
     pixels = RNG.integers(0, 256, (4, 4, 3))  # int64, as np.random.randint gives
     with warnings.catch_warnings():

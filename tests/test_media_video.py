@@ -50,6 +50,17 @@ def test_reference_example_gif_has_10_frames_of_250_ms(mem_run):
                                     "duration": 2.5, "file_type": "gif"}
 
 
+def test_identical_consecutive_frames_are_all_in_the_gif():
+    still = few_colours(1, 3, 6, 6)[0]
+    other = few_colours(1, 3, 6, 6)[0]
+    tchw = np.stack([still, still, still, still, other, other])
+    video = Video(tchw, fps=4)
+    decoded, durations, im = gif_frames(video)
+    assert video.frames == im.n_frames == 6 and durations == [250] * 6
+    assert video.payload().meta["duration"] == sum(durations) / 1000
+    assert np.array_equal(np.stack(decoded), tchw.transpose(0, 2, 3, 1))
+
+
 def test_gif_pixels_equal_input_when_it_has_few_colours():
     tchw = few_colours(5, 3, 12, 16)
     decoded, _, _ = gif_frames(Video(tchw))

@@ -1,8 +1,8 @@
 """Random sequences of log / summary set / summary del / finish against a tiny reference model.
 
-The model below is written from the rules of SPEC §3 and §5 (wandb's handler.go table and path
-tree), independently of ``runlog``'s engine: history rows, ``run.step`` after every call, stale
-counts, and the summary at the end must all match.
+The model below is written from wandb's step/commit and summary rules (its handler.go table and
+path tree, as ``docs/guide.md`` states them), independently of ``runlog``'s engine: history
+rows, ``run.step`` after every call, stale counts, and the summary at the end must all match.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""The run summary (SPEC §5) as ``run.summary`` and the memory backend show it.
+"""The run summary as ``run.summary`` and the memory backend show it.
 
-Expected values are wandb 0.31's (``reference/wandb-log-semantics.md`` §5), except where SPEC §11
-says otherwise (a logged ``None`` keeps the previous value; the summary stays readable after
-``finish()``; ``define_metric`` statistics count from the definition on).
+Expected values are wandb 0.31's, except where ``docs/compatibility.md`` says otherwise (a
+logged ``None`` keeps the previous value; the summary stays readable after ``finish()``;
+``define_metric`` statistics count from the definition on).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def test_a_logged_leaf_replaces_a_subtree_and_a_subtree_replaces_a_leaf(mem_run)
 
 
 def test_logged_none_leaves_the_summary_alone(mem_run):
-    """SPEC §11: the value wandb uploads (obs:none_values)."""
+    """A deliberate difference: the value wandb uploads (obs:none_values)."""
     mem_run.log({"a": 1, "n": {"m": 2}})
     mem_run.log({"a": None, "n": {"m": None}, "fresh": None})
     assert both(mem_run) == {"a": 1, "n": {"m": 2}}
@@ -96,7 +96,7 @@ def test_media_leaves_keep_the_whole_value(mem_run):
 
 
 def test_large_array_summary_is_the_histogram_value(mem_run):
-    """SPEC §11: not numpy statistics as in wandb."""
+    """A deliberate difference: not numpy statistics as in wandb."""
     mem_run.log({"w": np.arange(64.0)})
     assert mem_run.summary["w"].kind == "histogram"
     assert len(mem_run.summary["w"].values) == 32

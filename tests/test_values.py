@@ -1,4 +1,4 @@
-"""Keys and values (SPEC §4): every row of the conversion table, nested keys, errors, snapshots.
+"""Keys and values: every row of the conversion table, nested keys, errors, snapshots.
 
 Conversions are checked on what a user reads back (``run.backends["memory"]``) and, for the
 finer cases, on ``runlog.typespec.values.flatten`` / ``convert`` directly.

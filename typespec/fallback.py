@@ -1,4 +1,4 @@
-"""Fallbacks: a media value of a kind a backend does not render becomes one it does (SPEC §6).
+"""Fallbacks: a media value of a kind a backend does not render becomes one it does.
 
 The chain: ``plot`` → ``table``; ``video`` → ``image`` (the GIF itself, still animated);
 ``table``, ``histogram``, ``object3d``, ``audio``, ``html``, ``image`` → ``file`` (the payload

@@ -9,9 +9,9 @@ records it receives, so the rules live in one place:
 - an explicit set stores the value as one leaf (a dict replaces the subtree) until the key is
   next committed; setting ``None`` or NaN removes it; removal drops a leaf or a subtree;
 - ``define_metric(summary="min,max,mean,first,last,best,none")`` turns a leaf's summary into
-  a dict of those statistics (``none`` hides it), counted from the definition on; a glob
-  ``prefix*`` applies to keys that start with ``prefix`` (keys starting with ``_`` excepted),
-  matched on the dotted key; an explicit set resets the modes of that key.
+  a dict of those statistics (``none`` hides it), counted from the definition on; names and
+  globs match keys as :mod:`runlog.typespec.metrics` says; an explicit set resets the modes
+  of that key.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .metrics import MetricMatcher, is_glob, split_metric_name
 from .pathtree import Path, remove_under, set_leaf
 from .records import MetricDefined, Row, SummaryChanged, nest
 
@@ -84,26 +85,6 @@ class _Stat:
         return out
 
 
-def split_metric_name(name: str) -> Path:
-    """``"a.b"`` -> ``("a", "b")``; ``"a\\.b"`` -> ``("a.b",)`` (wandb's dotted names)."""
-    parts: list[str] = []
-    buf: list[str] = []
-    escaped = False
-    for ch in name:
-        if escaped:
-            buf.append(ch if ch == "." else "\\" + ch)
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch == ".":
-            parts.append("".join(buf))
-            buf = []
-        else:
-            buf.append(ch)
-    parts.append("".join(buf))
-    return tuple(parts)
-
-
 class Summary:
     """The summary of one run, updated record by record."""
 
@@ -111,8 +92,7 @@ class Summary:
         self._latest: dict[Path, Any] = {}
         self._interior: set[Path] = set()
         self._stats: dict[Path, _Stat] = {}
-        self._globs: dict[str, MetricDefined] = {}
-        self._unmatched: set[Path] = set()  # paths already tried against the globs
+        self._globs: MetricMatcher[MetricDefined] = MetricMatcher()
         self._row: Row | None = None  # the last committed row: _step, _runtime, _timestamp
         self._system_set = False  # a system key was set explicitly since that row
 
@@ -154,7 +134,9 @@ class Summary:
                 continue
             stat = stats.get(path)
             if stat is None and self._globs:
-                stat = self._match_glob(path)
+                metric = self._globs.get(path)
+                if metric is not None:
+                    stat = stats[path] = _Stat(metric)
             if stat is not None:
                 stat.update(value)
 
@@ -181,9 +163,8 @@ class Summary:
         """Apply a ``define_metric`` call's summary modes."""
         if not metric.summary:
             return
-        if metric.name.endswith("*"):
-            self._globs[metric.name[:-1]] = metric
-            self._unmatched.clear()
+        if is_glob(metric.name):
+            self._globs.add(metric.name, metric)
         else:
             path = split_metric_name(metric.name)
             stat = self._stats.get(path)
@@ -217,15 +198,3 @@ class Summary:
     def nested(self) -> dict[str, Any]:
         """The summary as a nested dict."""
         return nest(self.leaves())
-
-    def _match_glob(self, path: Path) -> _Stat | None:
-        if path in self._unmatched:
-            return None
-        key = ".".join(path)
-        if not key.startswith("_"):
-            for prefix, metric in self._globs.items():
-                if key.startswith(prefix):
-                    stat = self._stats[path] = _Stat(metric)
-                    return stat
-        self._unmatched.add(path)
-        return None

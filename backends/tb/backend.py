@@ -26,6 +26,7 @@ from typing import Any
 from runlog.typespec.errors import UsageError
 from runlog.typespec.jsonform import value_to_json
 from runlog.typespec.media import KINDS, Media, MediaSequence
+from runlog.typespec.metrics import MetricMatcher, split_metric_name
 from runlog.typespec.records import (
     ConfigChanged,
     Finished,
@@ -35,7 +36,6 @@ from runlog.typespec.records import (
     RunStarted,
     StaleRow,
 )
-from runlog.typespec.summary import split_metric_name
 
 from .._contract import Capabilities, ExistingRun
 from ..options import Option, parse_options
@@ -89,9 +89,7 @@ class TBBackend:
         self._step = 0  # the latest committed step: where config changes are written
         self._tags: dict[KeyPath, str] = {}
         self._mapped: set[str] = set()  # tags already in the keymap
-        self._axes: dict[str, KeyPath] = {}  # metric name -> its step metric's path
-        self._axis_globs: dict[str, KeyPath] = {}  # name prefix -> step metric's path
-        self._axis_of: dict[KeyPath, KeyPath | None] = {}
+        self._axes: MetricMatcher[KeyPath] = MetricMatcher()  # metric -> its step metric's path
         self._axis_last: dict[KeyPath, Any] = {}
         self._warned: set[tuple[str, str]] = set()
 
@@ -178,12 +176,7 @@ class TBBackend:
     def _define(self, metric: MetricDefined) -> None:
         if metric.step_metric is None:
             return
-        axis = split_metric_name(metric.step_metric)
-        if metric.name.endswith("*"):
-            self._axis_globs[metric.name[:-1]] = axis
-        else:
-            self._axes[metric.name] = axis
-        self._axis_of.clear()
+        self._axes.add(metric.name, split_metric_name(metric.step_metric))
 
     def _finished(self, done: Finished) -> None:
         self._ensure_hparams(done.end_time)
@@ -214,9 +207,9 @@ class TBBackend:
         if new:
             self._emit(step, walltime,
                        [media.text_value(KEYMAP_TAG, media.json_text(new))])
-        axes = bool(self._axes or self._axis_globs)
+        axes = bool(self._axes)
         if axes:
-            for axis in {*self._axes.values(), *self._axis_globs.values()}:
+            for axis in set(self._axes.values()):
                 if axis in values and _is_number(values[axis]):
                     self._axis_last[axis] = values[axis]
         by_step: dict[int, list[Any]] = {step: []}
@@ -262,15 +255,8 @@ class TBBackend:
 
     def _axis_step(self, path: KeyPath, step: int) -> int:
         """The step a leaf is plotted at: its step metric's value (``define_metric``)."""
-        if path in self._axis_of:
-            axis = self._axis_of[path]
-        else:
-            key = ".".join(path)
-            axis = self._axes.get(key)
-            if axis is None and not key.startswith("_"):
-                axis = next((a for p, a in self._axis_globs.items() if key.startswith(p)), None)
-            self._axis_of[path] = axis = None if axis == path else axis
-        if axis is None or axis not in self._axis_last:
+        axis = self._axes.get(path)
+        if axis is None or axis == path or axis not in self._axis_last:
             return step
         value = self._axis_last[axis]
         if not math.isfinite(value):

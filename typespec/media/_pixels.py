@@ -1,4 +1,4 @@
-"""The pixel rule of SPEC §6: any numeric array to uint8 without wrap-around."""
+"""The pixel rule (``docs/media.md``): any numeric array to uint8 without wrap-around."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ def to_uint8(arr: Any, owner: str, arg: str = "data") -> Any:
     - bool: False -> 0, True -> 255;
     - other integers: clipped to [0, 255], with a warning if anything was clipped;
     - floats in [0, 1]: ``round(255 * x)``; floats in [-1, 1]: ``round(255 * (x + 1) / 2)``;
-      any other float range: clipped to [0, 255] and rounded, with a warning. NaN is a
-      ``DataError``.
+      any other float range: taken as 0-255 values, rounded and clipped to [0, 255], with a
+      warning only if anything was clipped. NaN is a ``DataError``.
     """
     import numpy as np
 
@@ -45,8 +45,9 @@ def to_uint8(arr: Any, owner: str, arg: str = "data") -> Any:
     elif lo >= -1.0 and hi <= 1.0:
         out = (x + 1.0) * 127.5
     else:
-        _warn(f"{owner}: float pixel values in [{lo:g}, {hi:g}] are outside [0, 1] and "
-              "[-1, 1]; they were clipped to [0, 255]")
+        if lo < 0.0 or hi > 255.0:
+            _warn(f"{owner}: float pixel values in [{lo:g}, {hi:g}] are outside [0, 1], "
+                  "[-1, 1] and [0, 255]; they were clipped to [0, 255]")
         out = np.clip(x, 0.0, 255.0)
     return np.rint(out, out=out).astype(np.uint8)  # out is always a new array here
 

@@ -199,17 +199,24 @@ def tile_batch(video: Any, copied: bool) -> Any:
 
 
 def encode_gif(frames: Any, fps: float) -> bytes:
-    """(T, H, W, 3) uint8 frames as a looping GIF; each frame lasts round(100 / fps) cs.
+    """(T, H, W, 3) uint8 frames as a looping GIF of exactly T frames, each lasting
+    round(100 / fps) cs and carrying its own adaptive palette.
 
-    Pillow merges a frame identical to the previous one into it (the total duration is kept).
+    Built from Pillow's frame writers (``GifImagePlugin.getheader`` / ``getdata``), because
+    ``Image.save`` merges a frame identical to the previous one into it, and the file would
+    then hold fewer frames than :attr:`Video.frames` says.
     """
+    from PIL import GifImagePlugin
     from PIL import Image as PILImage
 
-    images = [PILImage.fromarray(f) for f in frames]
-    buf = io.BytesIO()
-    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:],
-                   duration=10 * round(100 / fps), loop=0)
-    return buf.getvalue()
+    ms = 10 * round(100 / fps)
+    images = [PILImage.fromarray(f).convert("P", palette=PILImage.Palette.ADAPTIVE)
+              for f in frames]
+    parts, _ = GifImagePlugin.getheader(images[0], info={"loop": 0, "duration": ms})
+    for image in images:
+        parts += GifImagePlugin.getdata(image, duration=ms, include_color_table=True)
+    parts.append(b";")  # the GIF trailer
+    return b"".join(parts)
 
 
 def _import_av(fmt: str) -> Any:
