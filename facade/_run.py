@@ -430,13 +430,16 @@ class Run:
 
 
 def _fast_leaves(data: dict[Any, Any]) -> dict[tuple[str, ...], Any] | None:
-    """Leaves of a flat dict of plain values, or None when the general path is needed."""
+    """Leaves of a flat dict of plain values and ASCII text, or None when the general path
+    (which also checks that text is UTF-8) is needed."""
     leaves = {}
     for key, value in data.items():
         t = type(value)
         if type(key) is not str or not key:
             return None
-        if t in _FAST or (t is int and -_INT64 <= value < _INT64):
+        if (t in _FAST or (t is int and -_INT64 <= value < _INT64)) and key.isascii() and (
+            t is not str or value.isascii()
+        ):
             leaves[(key,)] = value
         else:
             return None
