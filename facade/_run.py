@@ -31,6 +31,7 @@ from runlog.typespec.records import (
     new_row,
 )
 from runlog.typespec.summary import SUMMARY_MODES, Summary, split_metric_name
+from runlog.typespec.text import check_text
 from runlog.typespec.values import flatten
 
 from ._config_view import ConfigView
@@ -343,6 +344,7 @@ class Run:
             name = os.path.relpath(path, base).replace(os.sep, "/")
             if name.startswith("../"):
                 raise UsageError(f"run.save: {path!r} is outside base_path {base!r}")
+            check_text(name, "run.save: a file name (rename the file to UTF-8 text)")
             records.append(FileSaved(name, File(path, name=os.path.basename(name))))
         with self._lock:
             if not self._disabled:

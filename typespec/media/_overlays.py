@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import DataError
 from ..payload import LazyPayload, Payload
+from ..text import check_text
 from ._source import bad_input, read_path, type_name
 
 _CORNERS = ("minX", "maxX", "minY", "maxY")
@@ -51,7 +52,7 @@ def class_labels(labels: Any, where: str) -> dict[int, str]:
             )
         if not isinstance(label, str):
             raise bad_input("Image", f"{where}[{key!r}]", label, "a str label")
-        out[int(key)] = label
+        out[int(key)] = check_text(label, f"Image: {where}[{key!r}]")
     return out
 
 
@@ -95,12 +96,13 @@ def _box(box: Any, where: str) -> dict[str, Any]:
     if box.get("box_caption") is not None:
         if not isinstance(box["box_caption"], str):
             raise bad_input("Image", f"{where}['box_caption']", box["box_caption"], "a str")
-        out["box_caption"] = box["box_caption"]
+        out["box_caption"] = check_text(box["box_caption"], f"Image: {where}['box_caption']")
     if box.get("scores") is not None:
         scores = box["scores"]
         if not isinstance(scores, Mapping) or not all(isinstance(k, str) for k in scores):
             raise bad_input("Image", f"{where}['scores']", scores, "a dict of str to numbers")
-        out["scores"] = {k: _number(v, f"{where}['scores'][{k!r}]") for k, v in scores.items()}
+        out["scores"] = {check_text(k, f"Image: {where}['scores'] key"):
+                         _number(v, f"{where}['scores'][{k!r}]") for k, v in scores.items()}
     if box.get("domain") is not None:
         if box["domain"] != "pixel":
             raise DataError(f"Image: {where}['domain'] must be \"pixel\" or left out "
@@ -119,6 +121,7 @@ def validate_boxes(boxes: Any) -> dict[str, dict[str, Any]]:
         where = f"boxes[{name!r}]"
         if not isinstance(name, str):
             raise bad_input("Image", "boxes keys", name, "str names")
+        check_text(name, "Image: boxes key")
         if not isinstance(group, Mapping) or not isinstance(group.get("box_data"), (list, tuple)):
             raise bad_input("Image", where, group, 'a dict with a "box_data" list')
         entry: dict[str, Any] = {
@@ -231,6 +234,7 @@ def validate_masks(masks: Any, size: tuple[int, int]) -> dict[str, Mask]:
         where = f"masks[{name!r}]"
         if not isinstance(name, str):
             raise bad_input("Image", "masks keys", name, "str names")
+        check_text(name, "Image: masks key")
         if not isinstance(spec, Mapping) or ("mask_data" in spec) == ("path" in spec):
             raise bad_input("Image", where, spec, 'a dict with either "mask_data" or "path"')
         if "path" in spec:

@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import DataError
 from ..jsonform import value_from_json, value_to_json
 from ..payload import Payload
+from ..text import check_text
 from ..values import convert
 from .base import Media
 
@@ -143,8 +144,8 @@ class Table(Media):
                     + ("" if self._columns != DEFAULT_COLUMNS else
                        " (wandb's default when columns= is not given)")
                 )
-            out.append(tuple([v if type(v) in _PLAIN else self._cell(v, n, c)
-                              for v, c in zip(cells, self._columns)]))
+            out.append(tuple([v if type(v) in _PLAIN and (type(v) is not str or v.isascii())
+                              else self._cell(v, n, c) for v, c in zip(cells, self._columns)]))
         self._rows.extend(out)
         self._changed()
 
@@ -245,7 +246,7 @@ def _check_columns(columns: Any, existing: tuple[str, ...] = ()) -> tuple[str, .
         if isinstance(name, int) and not isinstance(name, bool):
             name = str(name)
         if isinstance(name, str):
-            name = str(name)
+            name = check_text(str(name), f"Table: column {i} name")
         else:
             raise DataError(
                 f"Table: column {i} name {name!r} is a {type(name).__name__}; "
