@@ -10,11 +10,13 @@ import string
 import threading
 import time
 import weakref
+from collections import deque
 from pathlib import Path
 from typing import Any
 
 from runlog.typespec.errors import (
     DataError,
+    Error,
     FinishedRunError,
     StaleStepError,
     StaleStepWarning,
@@ -132,7 +134,10 @@ class Run:
         self._dispatcher = dispatcher
         self._hook = hook
         self._disabled = disabled
-        self._lock = threading.Lock()
+        # re-entrant, so that log() from a signal handler can tell it interrupted this thread
+        self._lock = threading.RLock()
+        self._deferred: deque[tuple[Any, ...]] = deque()  # those log() calls, run after
+        self._finish_after: int | None = None  # the exit code of such a finish() call
         self._engine = StepEngine(start_step)
         self._summary = summary or Summary()
         self._finished = False
@@ -225,6 +230,17 @@ class Run:
             _special_keys(leaves, now)
         else:
             leaves[TIMESTAMP] = now
+        if self._lock._is_owned():  # this thread is inside a run method: a signal handler
+            self._deferred.append((leaves, step, commit, now))  # logs after that method
+            return
+        try:
+            self._log_leaves(leaves, step, commit, now)
+        finally:
+            if self._deferred or self._finish_after is not None:
+                self._after_interruption()
+
+    def _log_leaves(self, leaves: dict[tuple[str, ...], Any], step: int | None,
+                    commit: bool | None, now: float) -> None:
         with self._lock:
             if self._finished:
                 self._refuse("log")
@@ -234,6 +250,24 @@ class Run:
                 return
             for row_step, values in engine.log(leaves, step, commit):
                 self._commit(row_step, values)
+
+    def _after_interruption(self) -> None:
+        """Run what signal handlers asked for while this thread held the run lock."""
+        self._log_deferred()
+        exit_code, self._finish_after = self._finish_after, None
+        if exit_code is not None:
+            self.finish(exit_code)
+
+    def _log_deferred(self) -> None:
+        """Log, in order, the calls made while this thread held the run lock (from a signal
+        handler); their callers are gone, so a refusal is a warning."""
+        while self._deferred:
+            try:
+                self._log_leaves(*self._deferred.popleft())
+            except IndexError:  # another thread took the last one
+                return
+            except Error as exc:
+                warn(f"runlog: a log() call made from a signal handler was not logged: {exc}")
 
     def _commit(self, step: int, values: dict[tuple[str, ...], Any]) -> None:
         timestamp = values.pop(TIMESTAMP)
@@ -362,6 +396,8 @@ class Run:
             self._refuse("flush")  # the parent's workers do not exist in this process
         if self._disabled or self._finished:
             return True
+        if self._deferred:
+            self._log_deferred()
         return self._dispatcher.flush(timeout)
 
     def mark_preempting(self) -> None:
@@ -372,13 +408,18 @@ class Run:
         """Commit any open row, then flush and close every backend. Calling it again is a no-op.
 
         ``exit_code != 0`` marks the run ``failed``; after ``mark_preempting()`` (or SIGTERM)
-        it is ``preempted``.
+        it is ``preempted``. Called from a signal handler that interrupted ``log()``, it runs
+        as soon as that call returns (or raises).
         """
+        if self._lock._is_owned() and not self._finished:
+            self._finish_after = exit_code
+            return
         with self._lock:
             if self._finished:
                 return
             if self._forked_from is not None:
                 return
+            self._log_deferred()
             for row_step, values in self._engine.finish():
                 self._commit(row_step, values)
             self._finished = True
@@ -424,7 +465,7 @@ class Run:
 
     def _after_fork_in_child(self, parent: int) -> None:
         self._forked_from = parent
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def __repr__(self) -> str:
         state = "finished" if self._finished else "active"
