@@ -17,7 +17,7 @@ TIMEOUT = 60
 
 def _run(tmp_path, body: str) -> dict:
     script = tmp_path / "child.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(textwrap.dedent("""
         import json, os, signal, sys
         import runlog
         from runlog.backends.memory import MemoryBackend

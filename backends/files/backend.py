@@ -250,5 +250,12 @@ def parse_options(options: dict[str, Any]) -> dict[str, Any]:
 
 def factory(options: dict[str, Any], run_dir: Path) -> FilesBackend:
     """Build the files backend for ``run_dir`` (takes the run lock: a second live opener of the
-    same run gets a UsageError naming the process that has it)."""
-    return FilesBackend(run_dir, **parse_options(options))
+    same run gets a UsageError naming the process that has it; so does a directory it cannot
+    write)."""
+    kwargs = parse_options(options)
+    try:
+        return FilesBackend(run_dir, **kwargs)
+    except OSError as exc:
+        raise UsageError(f"files backend: cannot write the run directory {run_dir}: "
+                         f"{exc.strerror or exc}; pass a writable dir= (or set RUNLOG_DIR)"
+                         ) from exc
