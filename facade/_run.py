@@ -33,7 +33,7 @@ from runlog.typespec.records import (
     new_row,
 )
 from runlog.typespec.summary import SUMMARY_MODES, Summary, split_metric_name
-from runlog.typespec.text import check_text
+from runlog.typespec.text import check_text, is_utf8
 from runlog.typespec.values import flatten
 
 from ._config_view import ConfigView
@@ -473,15 +473,15 @@ class Run:
 
 
 def _fast_leaves(data: dict[Any, Any]) -> dict[tuple[str, ...], Any] | None:
-    """Leaves of a flat dict of plain values and ASCII text, or None when the general path
-    (which also checks that text is UTF-8) is needed."""
+    """Leaves of a flat dict of plain values and UTF-8 text, or None when the general path
+    (which also names what is wrong) is needed."""
     leaves = {}
     for key, value in data.items():
         t = type(value)
         if type(key) is not str or not key:
             return None
-        if (t in _FAST or (t is int and -_INT64 <= value < _INT64)) and key.isascii() and (
-            t is not str or value.isascii()
+        if (t in _FAST or (t is int and -_INT64 <= value < _INT64)) and is_utf8(key) and (
+            t is not str or is_utf8(value)
         ):
             leaves[(key,)] = value
         else:

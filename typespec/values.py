@@ -53,7 +53,7 @@ def flatten(
         )
     leaves: dict[Path, Any] = {} if out is None else out
     active = (id(data),)
-    for key, value in _items(data, ()):
+    for key, value in data.items() if type(data) is dict else _items(data, ()):
         if type(key) is not str:
             if not isinstance(key, str):
                 raise DataError(
@@ -64,7 +64,9 @@ def flatten(
         if not key:
             _warn_empty_key(())
             continue
-        _flatten_into(leaves, (check_text(key, "key"),), value, hook, active)
+        if not key.isascii():
+            check_text(key, "key")
+        _flatten_into(leaves, (key,), value, hook, active)
     return leaves
 
 
@@ -74,7 +76,7 @@ def _flatten_into(
 ) -> None:
     if isinstance(value, Mapping) and not _is_media(value):
         active = _enter(value, path, active)
-        for key, sub in _items(value, path):
+        for key, sub in value.items() if type(value) is dict else _items(value, path):
             name = nested_key(key, path)
             if not name:
                 _warn_empty_key(path)
@@ -113,10 +115,13 @@ def _enter(container: Any, path: Path, active: tuple[int, ...]) -> tuple[int, ..
 
 def nested_key(key: Any, path: Path) -> str:
     """The string form of a key inside a nested dict, as JSON writes it."""
-    if type(key) is str:
-        return check_text(key, f"a key under {describe_path(path)}")
+    if type(key) is str and key.isascii():
+        return key
     if isinstance(key, str):
-        return check_text(str.__str__(key), f"a key under {describe_path(path)}")
+        key = str.__str__(key)
+        if is_utf8(key):
+            return key
+        raise text_error(key, f"a key under {describe_path(path)}")
     if key is None or isinstance(key, (bool, int, float)):
         try:
             return json.dumps(key)
@@ -151,7 +156,7 @@ def convert(value: Any, path: Path = (), hook: ConvertHook | None = None) -> Any
 def _convert(value: Any, path: Path, hook: ConvertHook | None, active: tuple[int, ...]) -> Any:
     t = type(value)
     if t in _PLAIN:
-        if t is str and not is_utf8(value):
+        if t is str and not value.isascii() and not is_utf8(value):
             raise text_error(value, f"key {describe_path(path)}")
         return value
     if t is int:
