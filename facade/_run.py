@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import operator
 import os
 import secrets
 import socket
@@ -21,6 +22,7 @@ from runlog.typespec.errors import (
     StaleStepError,
     StaleStepWarning,
     UsageError,
+    safe_repr,
     warn,
 )
 from runlog.typespec.records import (
@@ -60,11 +62,14 @@ def check_step(step: Any) -> int:
         if step >= 0:
             return step
     elif not isinstance(step, bool) and hasattr(step, "__index__") and not isinstance(step, float):
-        value = step.__index__()
+        try:
+            value = operator.index(step)
+        except Exception:  # noqa: BLE001 - the object's own __index__ failed: refused below
+            value = -1
         if value >= 0:
             return value
     raise DataError(
-        f"step must be an int >= 0, got {step!r} ({type(step).__name__}); "
+        f"step must be an int >= 0, got {safe_repr(step)} ({type(step).__name__}); "
         "accepted: int or numpy integer >= 0, or None for the next step"
     )
 
@@ -74,7 +79,7 @@ def check_commit(commit: Any) -> bool:
     if not isinstance(commit, (float, complex, str, bytes)) and _is_zero_or_one(commit):
         return bool(commit)
     raise DataError(
-        f"commit must be True, False or None, got {commit!r} ({type(commit).__name__}); "
+        f"commit must be True, False or None, got {safe_repr(commit)} ({type(commit).__name__}); "
         "accepted: a bool (or numpy bool, 0 or 1), or None for the default"
     )
 
@@ -82,7 +87,7 @@ def check_commit(commit: Any) -> bool:
 def _is_zero_or_one(value: Any) -> bool:
     try:
         return bool(value in (0, 1))
-    except (TypeError, ValueError):  # an array, say
+    except Exception:  # noqa: BLE001 - an array, or an object whose __eq__ fails
         return False
 
 

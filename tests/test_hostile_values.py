@@ -142,3 +142,26 @@ def test_int_beyond_int64_is_a_float_and_beyond_float_is_an_error(tmp_path):
     with pytest.raises(runlog.DataError, match=r"'b'.*bits"):
         run.log({"b": -(10**400)})
     run.finish()
+
+
+class RaisingEverything:
+    def __index__(self):
+        raise KeyError("index failed")
+
+    def __eq__(self, other):
+        raise KeyError("eq failed")
+
+    __hash__ = None
+
+    def __repr__(self):
+        raise KeyError("repr failed")
+
+
+@pytest.mark.parametrize("arg", ["step", "commit"])
+def test_a_step_or_commit_whose_own_methods_raise_is_a_data_error(tmp_path, arg):
+    run = runlog.init(project="p", id="args", dir=tmp_path, backends=["memory"])
+    with pytest.raises(runlog.DataError, match=rf"{arg} must be .*got <RaisingEverything object>"):
+        run.log({"a": 1}, **{arg: RaisingEverything()})
+    run.log({"a": 2})
+    assert [r["a"] for r in run.backends["memory"].history] == [2]
+    run.finish()
