@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from runlog.typespec.errors import Error, UsageError
+from runlog.typespec.text import check_text
 
 from . import _lifecycle, _ranks
 from ._dispatch import Dispatcher
@@ -80,6 +81,9 @@ def init(
     if isinstance(tags, str):
         tags = (tags,)
     tags = tuple(str(t) for t in (tags or ()))
+    for what, text in (("name", name), ("notes", notes), ("group", group),
+                       ("job_type", job_type), *(("tags", t) for t in tags)):
+        check_text(text, f"init: {what}")  # run.json and every backend must be able to hold it
     config_data = config_items(config)
 
     if current is not None and not current.finished and reinit == "finish_previous":

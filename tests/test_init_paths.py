@@ -74,3 +74,28 @@ def test_init_on_a_read_only_directory_is_a_usage_error_naming_it(tmp_path):
         run = runlog.init(project="p", id="r1", dir=ro, backends=["memory"])  # writes nothing
         run.log({"x": 1})
         run.finish()
+
+
+def _self_dict():
+    d = {}
+    d["me"] = d
+    return d
+
+
+@pytest.mark.parametrize("kwargs, where", [
+    ({"name": "caf\udce9"}, "init: name"), ({"notes": "\ud800"}, "init: notes"),
+    ({"tags": ["ok", "caf\udce9"]}, "init: tags"), ({"group": "\udcff"}, "init: group"),
+    ({"job_type": "\udcff"}, "init: job_type"), ({"config": {"caf\udce9": 1}}, "config key"),
+    ({"config": {"a": {"\udcff": 1}}}, "config key under 'a'"),
+    ({"config": {"a": "\udcff"}}, "key 'a'"), ({"config": {"a": _self_dict()}}, "contains itself"),
+])
+def test_init_text_no_backend_can_write_is_refused_before_anything_is_written(
+        tmp_path, kwargs, where):
+    with pytest.raises(runlog.DataError) as info:
+        runlog.init(project="p", id="r1", dir=tmp_path, backends=["files", "tb"], **kwargs)
+    assert where in str(info.value)
+    assert _files_under(tmp_path) == []
+    run = runlog.init(project="p", id="r1", dir=tmp_path, backends=["files"])  # usable after
+    run.log({"x": 1})
+    run.finish()
+    assert runlog.read(run.dir).status == "finished"
