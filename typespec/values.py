@@ -163,7 +163,7 @@ def _convert(value: Any, path: Path, hook: ConvertHook | None, active: tuple[int
         return _int(value, path)
     try:
         return _convert_object(value, path, hook, active)
-    except DataError:
+    except (DataError, MemoryError):
         raise
     except Exception as exc:  # the value's own code failed: name the key
         raise _raised(value, path, exc) from exc
