@@ -165,3 +165,14 @@ def test_a_step_or_commit_whose_own_methods_raise_is_a_data_error(tmp_path, arg)
     run.log({"a": 2})
     assert [r["a"] for r in run.backends["memory"].history] == [2]
     run.finish()
+
+
+@pytest.mark.parametrize("make, where", [
+    (lambda bad: runlog.Table(columns=[bad]), "column 0 name <RaisingRepr object>"),
+    (lambda bad: runlog.Table(max_rows=bad), "max_rows"),
+    (lambda bad: runlog.Histogram([1, 2], num_bins=bad), "num_bins"),
+    (lambda bad: runlog.Image(np.zeros((2, 2, 3), np.uint8), boxes={bad: {}}), "boxes keys"),
+])
+def test_media_arguments_whose_repr_raises_are_data_errors(make, where):
+    with pytest.raises(runlog.DataError, match=where):
+        make(RaisingRepr())

@@ -17,7 +17,7 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import DataError
+from ..errors import DataError, safe_repr
 from ..payload import LazyPayload, Payload
 from ..text import check_text
 from ._source import bad_input, read_path, type_name
@@ -47,8 +47,8 @@ def class_labels(labels: Any, where: str) -> dict[int, str]:
     for key, label in labels.items():
         if not isinstance(key, numbers.Integral) or isinstance(key, bool):
             raise DataError(
-                f"Image: {where} keys must be int class ids, got {type_name(key)} key {key!r} "
-                "(Class labels must be a dictionary of numbers to string)"
+                f"Image: {where} keys must be int class ids, got {type_name(key)} key "
+                f"{safe_repr(key)} (Class labels must be a dictionary of numbers to string)"
             )
         if not isinstance(label, str):
             raise bad_input("Image", f"{where}[{key!r}]", label, "a str label")
@@ -118,7 +118,7 @@ def validate_boxes(boxes: Any) -> dict[str, dict[str, Any]]:
                         '"class_labels": {...}}}')
     out: dict[str, dict[str, Any]] = {}
     for name, group in boxes.items():
-        where = f"boxes[{name!r}]"
+        where = f"boxes[{safe_repr(name)}]"
         if not isinstance(name, str):
             raise bad_input("Image", "boxes keys", name, "str names")
         check_text(name, "Image: boxes key")
@@ -231,7 +231,7 @@ def validate_masks(masks: Any, size: tuple[int, int]) -> dict[str, Mask]:
                         'str, "class_labels": {...}}}')
     out: dict[str, Mask] = {}
     for name, spec in masks.items():
-        where = f"masks[{name!r}]"
+        where = f"masks[{safe_repr(name)}]"
         if not isinstance(name, str):
             raise bad_input("Image", "masks keys", name, "str names")
         check_text(name, "Image: masks key")

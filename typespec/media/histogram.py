@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from ..errors import DataError
+from ..errors import DataError, safe_repr
 from ..payload import Payload
 from .base import Media
 
@@ -105,7 +105,7 @@ def _binned(sequence: Any, num_bins: Any) -> tuple[Any, Any]:
 
     if isinstance(num_bins, bool) or not isinstance(num_bins, int) or not 1 <= num_bins <= MAX_BINS:
         raise DataError(
-            f"Histogram: num_bins must be an int from 1 to {MAX_BINS}, got {num_bins!r}"
+            f"Histogram: num_bins must be an int from 1 to {MAX_BINS}, got {safe_repr(num_bins)}"
         )
     try:
         arr = np.asarray(_as_array(sequence), dtype=float).ravel()

@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..errors import DataError
+from ..errors import DataError, safe_repr
 from ..jsonform import value_from_json, value_to_json
 from ..payload import Payload
 from ..text import check_text
@@ -56,7 +56,7 @@ class Table(Media):
         max_rows: int = MAX_ROWS,
     ) -> None:
         if isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1:
-            raise DataError(f"Table: max_rows must be a positive int, got {max_rows!r}")
+            raise DataError(f"Table: max_rows must be a positive int, got {safe_repr(max_rows)}")
         given = [n for n, v in (("data", data), ("rows", rows), ("dataframe", dataframe))
                  if v is not None]
         if len(given) > 1:
@@ -249,7 +249,7 @@ def _check_columns(columns: Any, existing: tuple[str, ...] = ()) -> tuple[str, .
             name = check_text(str(name), f"Table: column {i} name")
         else:
             raise DataError(
-                f"Table: column {i} name {name!r} is a {type(name).__name__}; "
+                f"Table: column {i} name {safe_repr(name)} is a {type(name).__name__}; "
                 "column names must be str (or int)"
             )
         if name in names or name in existing:
