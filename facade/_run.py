@@ -350,6 +350,8 @@ class Run:
             raise UsageError("define_metric: summary 'best' needs goal='minimize' or 'maximize'")
         if step_metric is not None and not isinstance(step_metric, str):
             raise UsageError(f"define_metric: step_metric must be a str, got {step_metric!r}")
+        check_text(name, "define_metric: name")
+        check_text(step_metric, "define_metric: step_metric")
         if step_sync is None and step_metric is not None:
             step_sync = True
         metric = MetricDefined(name, step_metric, step_sync, modes, goal, hidden)

@@ -108,3 +108,14 @@ def test_run_save_of_a_non_utf8_file_name_is_a_data_error(tmp_path):
     assert [r["i"] for r in recorded.history] == [0, 1, 2]
     assert recorded.status == "finished"
     assert (run.dir / "files" / "good.txt").read_bytes() == b"good"
+
+
+@pytest.mark.parametrize("kwargs", [{"name": BAD}, {"name": "m", "step_metric": BAD}])
+def test_define_metric_with_text_no_backend_can_write_is_refused(tmp_path, kwargs):
+    run = runlog.init(project="p", id="metric", dir=tmp_path, backends=["files", "tb"])
+    with pytest.raises(runlog.DataError, match="define_metric"):
+        run.define_metric(**kwargs)
+    run.log({"i": 0})
+    run.finish()
+    recorded = runlog.read(run.dir)
+    assert recorded.status == "finished" and recorded.history[0]["i"] == 0
