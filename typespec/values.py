@@ -1,8 +1,8 @@
 """Conversion of user values into IR values, on the caller's thread.
 
 An IR value is one of: ``None``, ``bool``, ``int`` (int64 range), ``float`` (NaN and ±inf kept),
-``str``, a ``list`` of IR values, a ``dict`` with ``str`` keys of IR values (only inside lists),
-a :class:`~runlog.typespec.media.Media` value, or a
+``str`` (encodable as UTF-8), a ``list`` of IR values, a ``dict`` with ``str`` keys of IR
+values (only inside lists), a :class:`~runlog.typespec.media.Media` value, or a
 :class:`~runlog.typespec.media.MediaSequence`.
 A logged mapping becomes a flat ``dict`` of leaf paths (tuples of ``str``) to IR values.
 """
@@ -171,12 +171,12 @@ def _convert(value: Any, path: Path, hook: ConvertHook | None, active: tuple[int
 
 def _raised(value: Any, path: Path, exc: BaseException) -> DataError:
     return DataError(
-        f"cannot log the {type_label(value)} at key {describe_path(path)}: converting it raised "
+        f"cannot log the {_type_label(value)} at key {describe_path(path)}: converting it raised "
         f"{safe_repr(exc, 200)}; {ACCEPTED}"
     )
 
 
-def type_label(value: Any) -> str:
+def _type_label(value: Any) -> str:
     """``module.Type`` (``Type`` for builtins) of a value, for error messages."""
     t = type(value)
     module = t.__module__ or ""
@@ -253,7 +253,7 @@ def _convert_object(
     if callable(value) and hasattr(value, "__qualname__"):
         name = f"{getattr(value, '__module__', None) or ''}.{value.__qualname__}".lstrip(".")
         return check_text(name, f"key {describe_path(path)}")
-    raise DataError(f"cannot log a value of type {type_label(value)} at key "
+    raise DataError(f"cannot log a value of type {_type_label(value)} at key "
                     f"{describe_path(path)}; {ACCEPTED}")
 
 
