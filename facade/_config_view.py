@@ -6,10 +6,11 @@ import argparse
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from runlog.typespec.errors import DataError, UsageError
+from runlog.typespec.errors import DataError, UsageError, describe_path
 from runlog.typespec.media import Media, MediaSequence
 from runlog.typespec.records import ConfigChanged
-from runlog.typespec.values import convert
+from runlog.typespec.text import check_text
+from runlog.typespec.values import MAX_DEPTH, convert
 
 if TYPE_CHECKING:
     from ._run import Run
@@ -34,13 +35,17 @@ def config_items(config: Any) -> dict[str, Any]:
 def _key(key: Any) -> str:
     if not isinstance(key, str):
         raise DataError(f"config keys must be str, got {type(key).__name__} {key!r}")
-    return key
+    return check_text(key, "config key")
 
 
 def config_value(value: Any, path: tuple[str, ...]) -> Any:
     """A JSON-safe config value (nested dicts kept, numpy and the like converted)."""
     if isinstance(value, Mapping):
-        return {str(k): config_value(v, (*path, str(k))) for k, v in value.items()}
+        if len(path) >= MAX_DEPTH:
+            raise DataError(f"config value at {describe_path(path)} nests more than {MAX_DEPTH} "
+                            "dicts deep (or contains itself); accepted: up to that depth")
+        return {check_text(str(k), f"config key under {describe_path(path)}"):
+                config_value(v, (*path, str(k))) for k, v in value.items()}
     out = convert(value, path)
     if isinstance(out, (Media, MediaSequence)):
         raise DataError(

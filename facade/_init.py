@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from runlog.typespec.errors import Error, UsageError
+from runlog.typespec.text import check_text
 
 from . import _lifecycle, _ranks, _resume
 from ._dispatch import Dispatcher
@@ -20,7 +21,7 @@ from ._settings import Settings
 MODES = ("online", "offline", "disabled")
 RESUME = ("allow", "must", "never")
 REINIT = ("finish_previous", "create_new")
-_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")  # one directory name, fullmatch
 
 #: the newest run started by init (None when none is active)
 current: Run | None = None
@@ -73,17 +74,17 @@ def init(
     project = str(_env(project, "RUNLOG_PROJECT", "default"))
     run_id = str(_env(id, "RUNLOG_RUN_ID") or new_run_id())
     mode, run_id, group = _ranks.apply(settings.rank_policy, mode, run_id, group)
-    if not _SAFE_ID.match(run_id):
-        raise UsageError(
-            f"run id {run_id!r} is not usable as a directory name; use letters, digits, "
-            "'_', '-' and '.' (up to 128 characters)"
-        )
+    _check_dir_name(project, "project")
+    _check_dir_name(run_id, "run id")
     name = str(_env(name, "RUNLOG_RUN_NAME", run_id))
     root = Path(_env(dir, "RUNLOG_DIR", DEFAULT_ROOT)).expanduser().absolute()
     run_dir = root / project / run_id
     if isinstance(tags, str):
         tags = (tags,)
     tags = tuple(str(t) for t in (tags or ()))
+    for what, text in (("name", name), ("notes", notes), ("group", group),
+                       ("job_type", job_type), *(("tags", t) for t in tags)):
+        check_text(text, f"init: {what}")  # run.json and every backend must be able to hold it
     config_data = config_items(config)
 
     previous = current if current is not None and not current.finished else None
@@ -124,6 +125,15 @@ def init(
     )
     current = run
     return run
+
+
+def _check_dir_name(value: str, what: str) -> None:
+    """A project or run id names one directory under ``dir``: nothing else is accepted."""
+    if not _SAFE_NAME.fullmatch(value):
+        raise UsageError(
+            f"{what} {value!r} is not usable as a directory name; use letters, digits, "
+            "'_', '-' and '.', starting with a letter or digit (up to 128 characters)"
+        )
 
 
 def build_backends(specs: list[BackendSpec], run_dir: Path) -> dict[str, Any]:

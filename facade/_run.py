@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import operator
 import os
 import secrets
 import socket
@@ -10,6 +11,7 @@ import string
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,10 +19,12 @@ from typing import Any
 
 from runlog.typespec.errors import (
     DataError,
+    Error,
     FinishedRunError,
     StaleStepError,
     StaleStepWarning,
     UsageError,
+    safe_repr,
     warn,
 )
 from runlog.typespec.metrics import MetricMatcher, split_metric_name
@@ -34,6 +38,7 @@ from runlog.typespec.records import (
     new_row,
 )
 from runlog.typespec.summary import SUMMARY_MODES, Summary
+from runlog.typespec.text import check_text, is_utf8
 from runlog.typespec.values import flatten
 
 from ._config_view import ConfigView
@@ -60,11 +65,14 @@ def check_step(step: Any) -> int:
         if step >= 0:
             return step
     elif not isinstance(step, bool) and hasattr(step, "__index__") and not isinstance(step, float):
-        value = step.__index__()
+        try:
+            value = operator.index(step)
+        except Exception:  # noqa: BLE001 - the object's own __index__ failed: refused below
+            value = -1
         if value >= 0:
             return value
     raise DataError(
-        f"step must be an int >= 0, got {step!r} ({type(step).__name__}); "
+        f"step must be an int >= 0, got {safe_repr(step)} ({type(step).__name__}); "
         "accepted: int or numpy integer >= 0, or None for the next step"
     )
 
@@ -74,7 +82,7 @@ def check_commit(commit: Any) -> bool:
     if not isinstance(commit, (float, complex, str, bytes)) and _is_zero_or_one(commit):
         return bool(commit)
     raise DataError(
-        f"commit must be True, False or None, got {commit!r} ({type(commit).__name__}); "
+        f"commit must be True, False or None, got {safe_repr(commit)} ({type(commit).__name__}); "
         "accepted: a bool (or numpy bool, 0 or 1), or None for the default"
     )
 
@@ -82,7 +90,7 @@ def check_commit(commit: Any) -> bool:
 def _is_zero_or_one(value: Any) -> bool:
     try:
         return bool(value in (0, 1))
-    except (TypeError, ValueError):  # an array, say
+    except Exception:  # noqa: BLE001 - an array, or an object whose __eq__ fails
         return False
 
 
@@ -134,7 +142,10 @@ class Run:
         self._dispatcher = dispatcher
         self._hook = hook
         self._disabled = disabled
-        self._lock = threading.Lock()
+        # re-entrant, so that log() from a signal handler can tell it interrupted this thread
+        self._lock = threading.RLock()
+        self._deferred: deque[tuple[Any, ...]] = deque()  # those log() calls, run after
+        self._finish_after: int | None = None  # the exit code of such a finish() call
         self._engine = StepEngine(start_step)
         self._summary = summary or Summary()
         self._finished = False
@@ -229,6 +240,17 @@ class Run:
             _special_keys(leaves, now)
         else:
             leaves[TIMESTAMP] = now
+        if self._lock._is_owned():  # this thread is inside a run method: a signal handler
+            self._deferred.append((leaves, step, commit, now))  # logs after that method
+            return
+        try:
+            self._log_leaves(leaves, step, commit, now)
+        finally:
+            if self._deferred or self._finish_after is not None:
+                self._after_interruption()
+
+    def _log_leaves(self, leaves: dict[tuple[str, ...], Any], step: int | None,
+                    commit: bool | None, now: float) -> None:
         with self._lock:
             if self._finished:
                 self._refuse("log")
@@ -239,6 +261,24 @@ class Run:
                 return
             for row_step, values in commits:
                 self._commit(row_step, values)
+
+    def _after_interruption(self) -> None:
+        """Run what signal handlers asked for while this thread held the run lock."""
+        self._log_deferred()
+        exit_code, self._finish_after = self._finish_after, None
+        if exit_code is not None:
+            self.finish(exit_code)
+
+    def _log_deferred(self) -> None:
+        """Log, in order, the calls made while this thread held the run lock (from a signal
+        handler); their callers are gone, so a refusal is a warning."""
+        while self._deferred:
+            try:
+                self._log_leaves(*self._deferred.popleft())
+            except IndexError:  # another thread took the last one
+                return
+            except Error as exc:
+                warn(f"runlog: a log() call made from a signal handler was not logged: {exc}")
 
     def _commit(self, step: int, values: dict[tuple[str, ...], Any]) -> None:
         timestamp = values.pop(TIMESTAMP)
@@ -310,6 +350,8 @@ class Run:
             raise UsageError("define_metric: summary 'best' needs goal='minimize' or 'maximize'")
         if step_metric is not None and not isinstance(step_metric, str):
             raise UsageError(f"define_metric: step_metric must be a str, got {step_metric!r}")
+        check_text(name, "define_metric: name")
+        check_text(step_metric, "define_metric: step_metric")
         if step_sync is None and step_metric is not None:
             step_sync = True
         metric = MetricDefined(name, step_metric, step_sync, modes, goal, hidden)
@@ -340,6 +382,7 @@ class Run:
             name = os.path.relpath(path, base).replace(os.sep, "/")
             if name.startswith("../"):
                 raise UsageError(f"run.save: {path!r} is outside base_path {base!r}")
+            check_text(name, "run.save: a file name (rename the file to UTF-8 text)")
             records.append(FileSaved(name, File(path, name=os.path.basename(name))))
         with self._changing("save"):
             for record in records:
@@ -357,6 +400,8 @@ class Run:
             self._refuse("flush")  # the parent's workers do not exist in this process
         if self._disabled or self._finished:
             return True
+        if self._deferred:
+            self._log_deferred()
         return self._dispatcher.flush(timeout)
 
     def mark_preempting(self) -> None:
@@ -367,13 +412,18 @@ class Run:
         """Commit any open row, then flush and close every backend. Calling it again is a no-op.
 
         ``exit_code != 0`` marks the run ``failed``; after ``mark_preempting()`` (or SIGTERM)
-        it is ``preempted``.
+        it is ``preempted``. Called from a signal handler that interrupted ``log()``, it runs
+        as soon as that call returns (or raises).
         """
+        if self._lock._is_owned() and not self._finished:
+            self._finish_after = exit_code
+            return
         with self._lock:
             if self._finished:
                 return
             if self._forked_from is not None:
                 return
+            self._log_deferred()
             if not self._disabled:
                 self._dispatcher.new_call()
             for row_step, values in self._engine.finish():
@@ -425,7 +475,7 @@ class Run:
 
     def _after_fork_in_child(self, parent: int) -> None:
         self._forked_from = parent
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def __repr__(self) -> str:
         state = "finished" if self._finished else "active"
@@ -433,13 +483,16 @@ class Run:
 
 
 def _fast_leaves(data: dict[Any, Any]) -> dict[tuple[str, ...], Any] | None:
-    """Leaves of a flat dict of plain values, or None when the general path is needed."""
+    """Leaves of a flat dict of plain values and UTF-8 text, or None when the general path
+    (which also names what is wrong) is needed."""
     leaves = {}
     for key, value in data.items():
         t = type(value)
         if type(key) is not str or not key:
             return None
-        if t in _FAST or (t is int and -_INT64 <= value < _INT64):
+        if (t in _FAST or (t is int and -_INT64 <= value < _INT64)) and is_utf8(key) and (
+            t is not str or is_utf8(value)
+        ):
             leaves[(key,)] = value
         else:
             return None

@@ -112,7 +112,8 @@ audios = st.builds(lambda xs, rate: Audio(np.array(xs), sample_rate=rate),
 objects3d = st.builds(lambda xs: Object3D(np.array(xs[: len(xs) // 3 * 3]).reshape(-1, 3)),
                       st.lists(unit, min_size=3, max_size=30))
 htmls = st.builds(Html, st.text(max_size=30).map("<p>{}".format))  # "x.html" would be a path
-files = st.builds(File, st.binary(max_size=64), name=st.text(min_size=1, max_size=10),
+files = st.builds(File, st.binary(max_size=64),
+                  name=st.text(min_size=1, max_size=10).filter(lambda n: "\0" not in n),
                   mime=st.sampled_from(["text/plain", "application/x-y"]))
 
 

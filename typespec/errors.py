@@ -53,9 +53,27 @@ class StaleStepWarning(UserWarning):
     """A log() call used a step lower than the current step and its data was not committed."""
 
 
+_PATH_SHOWN = 8  # segments of a key path shown in messages (first ones and the last two)
+
+
 def describe_path(path: tuple[str, ...] | list[str]) -> str:
     """Render a key path for error messages: ``'a' -> 'b'``."""
-    return " -> ".join(repr(p) for p in path) if path else "<data>"
+    if not path:
+        return "<data>"
+    parts = [safe_repr(p) for p in path]
+    if len(parts) > _PATH_SHOWN:
+        parts[_PATH_SHOWN // 2:-2] = [f"... ({len(parts) - _PATH_SHOWN // 2 - 2} more)"]
+    return " -> ".join(parts)
+
+
+def safe_repr(value: object, limit: int = 80) -> str:
+    """``repr(value)`` for an error message: cut to ``limit`` characters, and never raising
+    (a ``__repr__`` that fails gives ``<T object>``)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - the user's __repr__ failed; the message must not
+        return f"<{type(value).__qualname__} object>"
+    return text if len(text) <= limit else f"{text[:limit - 5]}...{text[-2:]}"
 
 
 def warn(message: str | Warning, category: type[Warning] = UserWarning) -> None:

@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
 
 import attrs
+
+from .errors import DataError
+
+#: a payload's file extension: what every backend can put in a file name (``tar.gz`` too)
+EXT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,31}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _check_ext(_payload: object, _field: object, ext: str) -> None:
+    if type(ext) is not str or not EXT.fullmatch(ext):
+        raise DataError(f"payload extension {ext!r} is not usable in a file name; accepted: "
+                        "up to 32 letters, digits, '.', '_', '+' or '-', starting with a letter "
+                        "or digit")
+
+
+def _check_sha256(_payload: object, _field: object, sha256: str) -> None:
+    if type(sha256) is not str or not _SHA256.fullmatch(sha256):
+        raise DataError(f"payload sha256 {sha256!r} is not 64 lowercase hex digits")
 
 
 @attrs.frozen
@@ -18,10 +37,10 @@ class Payload:
     """
 
     data: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
-    ext: str
+    ext: str = attrs.field(validator=_check_ext)
     mime: str
     meta: dict[str, Any] = attrs.field(factory=dict)
-    sha256: str = attrs.field()
+    sha256: str = attrs.field(validator=_check_sha256)
 
     @sha256.default
     def _digest(self) -> str:

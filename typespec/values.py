@@ -1,8 +1,8 @@
 """Conversion of user values into IR values, on the caller's thread.
 
 An IR value is one of: ``None``, ``bool``, ``int`` (int64 range), ``float`` (NaN and ±inf kept),
-``str``, a ``list`` of IR values, a ``dict`` with ``str`` keys of IR values (only inside lists),
-a :class:`~runlog.typespec.media.Media` value, or a
+``str`` (encodable as UTF-8), a ``list`` of IR values, a ``dict`` with ``str`` keys of IR
+values (only inside lists), a :class:`~runlog.typespec.media.Media` value, or a
 :class:`~runlog.typespec.media.MediaSequence`.
 A logged mapping becomes a flat ``dict`` of leaf paths (tuples of ``str``) to IR values.
 """
@@ -16,9 +16,10 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .errors import DataError, describe_path, warn
+from .errors import DataError, describe_path, safe_repr, warn
 from .media import Media, MediaSequence
 from .tensors import to_numpy
+from .text import check_text, is_utf8, text_error
 
 Path = tuple[str, ...]
 #: ``hook(value, path) -> IR value | None``: a converter for types runlog does not know.
@@ -26,6 +27,8 @@ ConvertHook = Callable[[Any, Path], Any]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _PLAIN = (str, float, bool, type(None))
+#: how many dicts and lists deep a logged value may nest (what every backend reads back)
+MAX_DEPTH = 100
 #: The accepted kinds of value, for error messages.
 ACCEPTED = (
     "accepted: bool, int, float, str, None, dict, list/tuple/set, numpy scalars and arrays, "
@@ -41,6 +44,7 @@ def flatten(
 
     Top-level keys must be ``str``; nested ``int``/``float``/``bool``/``None`` keys become
     strings as JSON writes them. ``""`` keys are dropped with a warning; empty dicts vanish.
+    Anything that cannot be converted (see :func:`convert`) is a DataError naming its key path.
     """
     if not isinstance(data, Mapping):
         raise DataError(
@@ -48,46 +52,84 @@ def flatten(
             f"got {type(data).__name__}"
         )
     leaves: dict[Path, Any] = {} if out is None else out
-    for key, value in data.items():
+    active = (id(data),)
+    for key, value in data.items() if type(data) is dict else _items(data, ()):
         if type(key) is not str:
             if not isinstance(key, str):
                 raise DataError(
                     f"keys passed to log() must be strings, got {type(key).__name__} key "
-                    f"{key!r}; accepted: str top-level keys"
+                    f"{safe_repr(key)}; accepted: str top-level keys"
                 )
             key = str.__str__(key)  # a (str, Enum) key is its text, as JSON writes it
         if not key:
             _warn_empty_key(())
             continue
-        _flatten_into(leaves, (key,), value, hook)
+        if not key.isascii():
+            check_text(key, "key")
+        _flatten_into(leaves, (key,), value, hook, active)
     return leaves
 
 
 def _flatten_into(
-    leaves: dict[Path, Any], path: Path, value: Any, hook: ConvertHook | None
+    leaves: dict[Path, Any], path: Path, value: Any, hook: ConvertHook | None,
+    active: tuple[int, ...],
 ) -> None:
     if isinstance(value, Mapping) and not _is_media(value):
-        for key, sub in value.items():
+        active = _enter(value, path, active)
+        for key, sub in value.items() if type(value) is dict else _items(value, path):
             name = nested_key(key, path)
             if not name:
                 _warn_empty_key(path)
                 continue
-            _flatten_into(leaves, (*path, name), sub, hook)
+            _flatten_into(leaves, (*path, name), sub, hook, active)
         return
-    leaves[path] = convert(value, path, hook)
+    leaves[path] = _convert(value, path, hook, active)
+
+
+def _items(mapping: Any, path: Path) -> list[tuple[Any, Any]]:
+    """The items of a mapping; a mapping whose ``items`` raises is a DataError."""
+    try:
+        return list(mapping.items())
+    except Exception as exc:  # the user's items(), __iter__ or __getitem__ failed
+        raise _raised(mapping, path, exc) from exc
+
+
+def _enter(container: Any, path: Path, active: tuple[int, ...]) -> tuple[int, ...]:
+    """``active`` with ``container`` added: the containers being converted, outermost first.
+
+    A container already in it (it contains itself) or nesting deeper than :data:`MAX_DEPTH`
+    is a DataError.
+    """
+    if id(container) in active:
+        raise DataError(
+            f"the {type(container).__name__} at key {describe_path(path)} contains itself "
+            "(a reference cycle); accepted: a tree of values, each container used once on a path"
+        )
+    if len(active) >= MAX_DEPTH:
+        raise DataError(
+            f"the value at key {describe_path(path)} nests more than {MAX_DEPTH} dicts and lists "
+            f"deep; accepted: up to {MAX_DEPTH} levels (flatten deeper data, or log it as a File)"
+        )
+    return (*active, id(container))
 
 
 def nested_key(key: Any, path: Path) -> str:
     """The string form of a key inside a nested dict, as JSON writes it."""
-    if type(key) is str:
+    if type(key) is str and key.isascii():
         return key
     if isinstance(key, str):
-        return str.__str__(key)
+        key = str.__str__(key)
+        if is_utf8(key):
+            return key
+        raise text_error(key, f"a key under {describe_path(path)}")
     if key is None or isinstance(key, (bool, int, float)):
-        return json.dumps(key)
+        try:
+            return json.dumps(key)
+        except (ValueError, OverflowError):  # an int too long for str(), say
+            pass
     raise DataError(
-        f"key {key!r} of type {type(key).__name__} under {describe_path(path)} is not allowed; "
-        "accepted: str, int, float, bool or None keys inside nested dicts"
+        f"key {safe_repr(key)} of type {type(key).__name__} under {describe_path(path)} is not "
+        "allowed; accepted: str, int, float, bool or None keys inside nested dicts"
     )
 
 
@@ -101,12 +143,64 @@ def _is_media(value: Any) -> bool:
 
 
 def convert(value: Any, path: Path = (), hook: ConvertHook | None = None) -> Any:
-    """Convert one value into an IR value (see the module docstring)."""
+    """Convert one value into an IR value (see the module docstring).
+
+    What cannot be converted is a DataError naming ``path``: text that is not UTF-8, an int
+    beyond float's range, a container that contains itself or nests more than
+    :data:`MAX_DEPTH` levels, an unknown type, and any exception the value's own code raises
+    (a failing ``__array__``, ``items`` or ``tolist``).
+    """
+    return _convert(value, path, hook, ())
+
+
+def _convert(value: Any, path: Path, hook: ConvertHook | None, active: tuple[int, ...]) -> Any:
     t = type(value)
     if t in _PLAIN:
+        if t is str and not value.isascii() and not is_utf8(value):
+            raise text_error(value, f"key {describe_path(path)}")
         return value
     if t is int:
-        return value if _INT64_MIN <= value <= _INT64_MAX else float(value)
+        return _int(value, path)
+    try:
+        return _convert_object(value, path, hook, active)
+    except (DataError, MemoryError):
+        raise
+    except Exception as exc:  # the value's own code failed: name the key
+        raise _raised(value, path, exc) from exc
+
+
+def _raised(value: Any, path: Path, exc: BaseException) -> DataError:
+    return DataError(
+        f"cannot log the {_type_label(value)} at key {describe_path(path)}: converting it raised "
+        f"{safe_repr(exc, 200)}; {ACCEPTED}"
+    )
+
+
+def _type_label(value: Any) -> str:
+    """``module.Type`` (``Type`` for builtins) of a value, for error messages."""
+    t = type(value)
+    module = t.__module__ or ""
+    return f"{module + '.' if module != 'builtins' else ''}{t.__qualname__}"
+
+
+def _int(value: int, path: Path) -> int | float:
+    """An int in int64 range as it is; a larger one as a float (as wandb does)."""
+    if _INT64_MIN <= value <= _INT64_MAX:
+        return value
+    try:
+        return float(value)
+    except OverflowError:
+        raise DataError(
+            f"the int at key {describe_path(path)} has {value.bit_length()} bits, beyond a "
+            "float's range (about 1.8e308); accepted: ints up to that size (ints beyond int64 "
+            "are logged as floats)"
+        ) from None
+
+
+def _convert_object(
+    value: Any, path: Path, hook: ConvertHook | None, active: tuple[int, ...]
+) -> Any:
+    t = type(value)
     if isinstance(value, Media):
         return value._snapshot()
     if isinstance(value, MediaSequence):
@@ -114,13 +208,13 @@ def convert(value: Any, path: Path = (), hook: ConvertHook | None = None) -> Any
     np = sys.modules.get("numpy")
     if np is not None:
         if isinstance(value, np.generic):
-            return _numpy_scalar(value, path, hook)
+            return _numpy_scalar(value, path, hook, active)
         if isinstance(value, np.ndarray):
-            return _numpy_array(value, path, hook)
+            return _numpy_array(value, path, hook, active)
     if isinstance(value, (list, tuple, set, frozenset)):
-        return _sequence(value, path, hook)
+        return _sequence(value, path, hook, _enter(value, path, active))
     if isinstance(value, (bool, int, float, str)):  # subclasses, IntEnum too: JSON (and wandb)
-        return _plain_subclass(value)  # write them as the plain value, so runlog does too
+        return _plain_subclass(value, path)  # write them as the plain value, so runlog does too
     if isinstance(value, (bytes, bytearray, memoryview)):
         try:
             return bytes(value).decode("utf-8")
@@ -130,12 +224,16 @@ def convert(value: Any, path: Path = (), hook: ConvertHook | None = None) -> Any
                 "runlog.Image/Audio/Video/Object3D, or decode it first"
             ) from None
     if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
-        return value.isoformat()
+        return check_text(value.isoformat(), f"key {describe_path(path)}")
     if isinstance(value, enum.Enum):
-        return value.name
+        return check_text(value.name, f"key {describe_path(path)}")
     if isinstance(value, Mapping):
-        return {nested_key(k, path): convert(v, (*path, nested_key(k, path)), hook)
-                for k, v in value.items()}
+        active = _enter(value, path, active)
+        out = {}
+        for k, v in _items(value, path):
+            name = nested_key(k, path)
+            out[name] = _convert(v, (*path, name), hook, active)
+        return out
     module = t.__module__ or ""
     if module.startswith("pandas") and t.__name__ == "DataFrame":
         from .media.table import Table
@@ -146,50 +244,51 @@ def convert(value: Any, path: Path = (), hook: ConvertHook | None = None) -> Any
 
         return Image(value)
     array = to_numpy(value)
-    if array is not None:
-        return _numpy_array(array, path, hook)
+    if array is not None and array.dtype.kind != "O":  # an object array is no tensor (a Mock)
+        return _numpy_array(array, path, hook, _enter(value, path, active))
     if hook is not None:
         converted = hook(value, path)
         if converted is not None:
-            return convert(converted, path, None)
+            return _convert(converted, path, None, _enter(value, path, active))
     if callable(value) and hasattr(value, "__qualname__"):
-        return f"{getattr(value, '__module__', None) or ''}.{value.__qualname__}".lstrip(".")
-    raise DataError(
-        f"cannot log a value of type {module + '.' if module != 'builtins' else ''}"
-        f"{t.__qualname__} at key {describe_path(path)}; {ACCEPTED}"
-    )
+        name = f"{getattr(value, '__module__', None) or ''}.{value.__qualname__}".lstrip(".")
+        return check_text(name, f"key {describe_path(path)}")
+    raise DataError(f"cannot log a value of type {_type_label(value)} at key "
+                    f"{describe_path(path)}; {ACCEPTED}")
 
 
-def _plain_subclass(value: Any) -> Any:
+def _plain_subclass(value: Any, path: Path) -> Any:
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):
-        return convert(int(value))
+        return _int(int(value), path)
     if isinstance(value, float):
         return float(value)
-    return str.__str__(value)  # the text itself, not a (str, Enum) member's repr-like str()
+    # the text itself, not a (str, Enum) member's repr-like str()
+    return check_text(str.__str__(value), f"key {describe_path(path)}")
 
 
-def _numpy_scalar(value: Any, path: Path, hook: ConvertHook | None) -> Any:
+def _numpy_scalar(value: Any, path: Path, hook: ConvertHook | None,
+                  active: tuple[int, ...]) -> Any:
     item = value.item()
-    if type(item) in (bool, int, float, str, type(None)):
-        return convert(item, path, hook)
-    if isinstance(item, bytes):
-        return convert(item, path, hook)
+    if type(item) in (bool, int, float, str, type(None), bytes):
+        return _convert(item, path, hook, active)
     try:  # float128, bfloat16 and the like
         return float(item)
     except (TypeError, ValueError):
-        return convert(item, path, hook)
+        return _convert(item, path, hook, _enter(value, path, active))
 
 
-def _numpy_array(arr: Any, path: Path, hook: ConvertHook | None) -> Any:
+def _numpy_array(arr: Any, path: Path, hook: ConvertHook | None,
+                 active: tuple[int, ...]) -> Any:
     if arr.dtype.kind == "V":
         raise DataError(f"structured numpy arrays are not accepted at {describe_path(path)}")
+    active = _enter(arr, path, active)
     size = arr.size
     if size == 1:
-        return convert(arr.reshape(-1)[0], path, hook)
+        return _convert(arr.reshape(-1)[0], path, hook, active)
     if size <= 32:
-        return _sequence(arr.tolist(), path, hook)
+        return _sequence(arr.tolist(), path, hook, active)
     if arr.dtype.kind not in "biuf":
         raise DataError(
             f"a numpy array of {size} {arr.dtype} values at {describe_path(path)} cannot be "
@@ -203,7 +302,8 @@ def _numpy_array(arr: Any, path: Path, hook: ConvertHook | None) -> Any:
         raise DataError(f"at key {describe_path(path)}: {exc}") from None
 
 
-def _sequence(items: Any, path: Path, hook: ConvertHook | None) -> Any:
+def _sequence(items: Any, path: Path, hook: ConvertHook | None,
+              active: tuple[int, ...]) -> Any:
     items = list(items)
     media = [isinstance(x, (Media, MediaSequence)) for x in items]
     if any(media):
@@ -216,4 +316,4 @@ def _sequence(items: Any, path: Path, hook: ConvertHook | None) -> Any:
             return MediaSequence(items)
         except DataError as exc:
             raise DataError(f"at key {describe_path(path)}: {exc}") from None
-    return [convert(x, path, hook) for x in items]
+    return [_convert(x, path, hook, active) for x in items]

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from runlog.typespec.errors import UsageError
 from runlog.typespec.jsonform import dumps, record_to_json
 from runlog.typespec.media import KINDS
 from runlog.typespec.records import FileSaved, Finished, Record, Row, RunStarted, StaleRow
@@ -254,9 +255,15 @@ def _write_all(f: BinaryIO, data: bytes) -> None:
 def factory(options: dict[str, Any], run_dir: Path) -> FilesBackend:
     """Build the files backend for ``run_dir``, or ``<dir>/<project>/<run id>`` with the option
     ``dir``. The run lock is taken by :meth:`FilesBackend.existing_run` (or ``start``): a second
-    live opener of the same run gets a UsageError naming the process that has it."""
+    live opener of the same run gets a UsageError naming the process that has it; so does a
+    directory it cannot write."""
     parsed = parse_options("files", options, OPTIONS)
     root = parsed.pop("dir")
     if root is not None:
         run_dir = root / run_dir.relative_to(run_dir.parents[1])
-    return FilesBackend(run_dir, **parsed)
+    try:
+        return FilesBackend(run_dir, **parsed)
+    except OSError as exc:
+        raise UsageError(f"files backend: cannot write the run directory {run_dir}: "
+                         f"{exc.strerror or exc}; pass a writable dir= (or set RUNLOG_DIR)"
+                         ) from exc

@@ -17,8 +17,9 @@ import numbers
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import DataError
+from ..errors import DataError, safe_repr
 from ..payload import LazyPayload, Payload
+from ..text import check_text
 from ._source import bad_input, read_path, type_name
 
 _CORNERS = ("minX", "maxX", "minY", "maxY")
@@ -46,12 +47,12 @@ def class_labels(labels: Any, where: str) -> dict[int, str]:
     for key, label in labels.items():
         if not isinstance(key, numbers.Integral) or isinstance(key, bool):
             raise DataError(
-                f"Image: {where} keys must be int class ids, got {type_name(key)} key {key!r} "
-                "(Class labels must be a dictionary of numbers to string)"
+                f"Image: {where} keys must be int class ids, got {type_name(key)} key "
+                f"{safe_repr(key)} (Class labels must be a dictionary of numbers to string)"
             )
         if not isinstance(label, str):
             raise bad_input("Image", f"{where}[{key!r}]", label, "a str label")
-        out[int(key)] = label
+        out[int(key)] = check_text(label, f"Image: {where}[{key!r}]")
     return out
 
 
@@ -95,12 +96,13 @@ def _box(box: Any, where: str) -> dict[str, Any]:
     if box.get("box_caption") is not None:
         if not isinstance(box["box_caption"], str):
             raise bad_input("Image", f"{where}['box_caption']", box["box_caption"], "a str")
-        out["box_caption"] = box["box_caption"]
+        out["box_caption"] = check_text(box["box_caption"], f"Image: {where}['box_caption']")
     if box.get("scores") is not None:
         scores = box["scores"]
         if not isinstance(scores, Mapping) or not all(isinstance(k, str) for k in scores):
             raise bad_input("Image", f"{where}['scores']", scores, "a dict of str to numbers")
-        out["scores"] = {k: _number(v, f"{where}['scores'][{k!r}]") for k, v in scores.items()}
+        out["scores"] = {check_text(k, f"Image: {where}['scores'] key"):
+                         _number(v, f"{where}['scores'][{k!r}]") for k, v in scores.items()}
     if box.get("domain") is not None:
         if box["domain"] != "pixel":
             raise DataError(f"Image: {where}['domain'] must be \"pixel\" or left out "
@@ -116,9 +118,10 @@ def validate_boxes(boxes: Any) -> dict[str, dict[str, Any]]:
                         '"class_labels": {...}}}')
     out: dict[str, dict[str, Any]] = {}
     for name, group in boxes.items():
-        where = f"boxes[{name!r}]"
+        where = f"boxes[{safe_repr(name)}]"
         if not isinstance(name, str):
             raise bad_input("Image", "boxes keys", name, "str names")
+        check_text(name, "Image: boxes key")
         if not isinstance(group, Mapping) or not isinstance(group.get("box_data"), (list, tuple)):
             raise bad_input("Image", where, group, 'a dict with a "box_data" list')
         entry: dict[str, Any] = {
@@ -228,9 +231,10 @@ def validate_masks(masks: Any, size: tuple[int, int]) -> dict[str, Mask]:
                         'str, "class_labels": {...}}}')
     out: dict[str, Mask] = {}
     for name, spec in masks.items():
-        where = f"masks[{name!r}]"
+        where = f"masks[{safe_repr(name)}]"
         if not isinstance(name, str):
             raise bad_input("Image", "masks keys", name, "str names")
+        check_text(name, "Image: masks key")
         if not isinstance(spec, Mapping) or ("mask_data" in spec) == ("path" in spec):
             raise bad_input("Image", where, spec, 'a dict with either "mask_data" or "path"')
         if "path" in spec:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
+from ..text import check_text
 
 
 def type_name(value: Any) -> str:
@@ -105,4 +106,4 @@ def check_caption(owner: str, caption: Any) -> str | None:
     """The ``caption`` argument: a str or None."""
     if caption is not None and not isinstance(caption, str):
         raise bad_input(owner, "caption", caption, "a str or None")
-    return caption
+    return check_text(caption, f"{owner}: caption")

@@ -11,11 +11,12 @@ import wave
 from typing import Any
 
 from ..errors import DataError
-from ..payload import Payload
+from ..payload import EXT, Payload
 from ._source import bad_input, check_caption, is_path, read_path
 from .base import Media
 
 _MAX_CHANNELS = 32
+_WAV_MAX_BYTE_RATE = 2**32 - 1  # the WAV header stores the bytes per second as a uint32
 _ACCEPTED = ("a 1-D or (length, channels) float array or tensor in [-1, 1] (with sample_rate=), "
              "or a path to an audio file")
 
@@ -67,6 +68,11 @@ class Audio(Media):
                 or sample_rate <= 0:
             raise bad_input("Audio", "sample_rate", sample_rate,
                             "a positive int (Hz), required for arrays")
+        channels = 1 if arr.ndim == 1 else arr.shape[1]
+        max_rate = _WAV_MAX_BYTE_RATE // (2 * channels)
+        if sample_rate > max_rate:
+            raise DataError(f"Audio: sample_rate={sample_rate} is more than a WAV file holds: "
+                            f"at most {max_rate} Hz for {channels} channel(s) of 16-bit samples")
         samples = arr.astype(np.float64)  # the snapshot (always a copy)
         if np.isnan(samples).any():
             raise DataError("Audio: data holds NaN samples; replace them first "
@@ -96,7 +102,7 @@ class Audio(Media):
     def _from_path(self, path: str | os.PathLike) -> None:
         content = read_path(path, "Audio")
         ext = os.path.splitext(os.fspath(path))[1].lstrip(".").lower()
-        if not ext:
+        if not EXT.fullmatch(ext):
             raise DataError(f"Audio: cannot tell the audio format of {os.fspath(path)!r}; "
                             "name the file with its extension (.wav, .mp3, .flac, ...)")
         meta: dict[str, Any] = {"file_type": ext}

@@ -6,7 +6,9 @@ import mimetypes
 import os
 from typing import Any
 
-from ..payload import Payload
+from ..errors import safe_repr
+from ..payload import EXT, Payload
+from ..text import check_text
 from ._source import bad_input, check_caption, is_source, read_source
 from .base import Media
 
@@ -39,11 +41,16 @@ class File(Media):
             raise bad_input("File", "data", data, _ACCEPTED)
         if name is not None and (not isinstance(name, str) or not name):
             raise bad_input("File", "name", name, "a non-empty str or None")
+        if name is not None and "\0" in name:
+            raise bad_input("File", "name", name, "a file name without NUL characters",
+                            f"{safe_repr(name)} holds one")
+        check_text(name, "File: name")
         if mime is not None and (not isinstance(mime, str) or "/" not in mime):
             raise bad_input("File", "mime", mime, 'a MIME type such as "text/plain", or None')
         content, source_name = read_source(data, "File")
         if name is None:
             name = os.path.basename(source_name) if source_name else "file"
+            check_text(name, "File: the file name (pass name= to choose another)")
         self.name: str = name
         self.caption = check_caption("File", caption)
         mime = mime or guess_mime(name)
@@ -83,6 +90,8 @@ def guess_mime(name: str) -> str:
 
 
 def file_ext(name: str) -> str:
-    """The extension of a file name without the dot (``"bin"`` when it has none)."""
+    """The extension of a file name without the dot, lowercase; ``"bin"`` when it has none or
+    one that is no usable extension (too long, or with characters such as spaces): the name
+    itself is kept, so nothing is lost."""
     ext = os.path.splitext(name)[1].lstrip(".").lower()
-    return ext or "bin"
+    return ext if EXT.fullmatch(ext) else "bin"

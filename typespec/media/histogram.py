@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from ..errors import DataError
+from ..errors import DataError, safe_repr
 from ..payload import Payload
 from .base import Media
 
@@ -105,7 +105,7 @@ def _binned(sequence: Any, num_bins: Any) -> tuple[Any, Any]:
 
     if isinstance(num_bins, bool) or not isinstance(num_bins, int) or not 1 <= num_bins <= MAX_BINS:
         raise DataError(
-            f"Histogram: num_bins must be an int from 1 to {MAX_BINS}, got {num_bins!r}"
+            f"Histogram: num_bins must be an int from 1 to {MAX_BINS}, got {safe_repr(num_bins)}"
         )
     try:
         arr = np.asarray(_as_array(sequence), dtype=float).ravel()
@@ -119,7 +119,17 @@ def _binned(sequence: Any, num_bins: Any) -> tuple[Any, Any]:
             "Histogram: sequence holds NaN or infinity; drop them first "
             "(e.g. x[numpy.isfinite(x)])"
         )
-    return np.histogram(arr, bins=num_bins)
+    lo, hi = (float(arr.min()), float(arr.max())) if arr.size else (0.0, 1.0)
+    if lo == hi:  # numpy's (x - 0.5, x + 0.5) has no room for bins at 2**62; widen with x
+        pad = max(0.5, abs(lo) * 2**-20)
+        lo, hi = lo - pad, hi + pad
+    try:
+        return np.histogram(arr, bins=num_bins, range=(lo, hi))
+    except ValueError as exc:  # a range too narrow for float precision, or beyond float's
+        raise DataError(
+            f"Histogram: cannot make {num_bins} bins over [{lo:g}, {hi:g}] ({exc}); pass "
+            "fewer num_bins, or subtract an offset from the values first"
+        ) from None
 
 
 def _num(x: float) -> float | int:

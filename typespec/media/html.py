@@ -6,6 +6,7 @@ from typing import Any
 
 from ..errors import DataError
 from ..payload import Payload
+from ..text import check_text
 from ._source import bad_input, check_caption, is_source, read_source
 from .base import Media
 
@@ -28,7 +29,7 @@ class Html(Media):
     def __init__(self, data: Any, caption: str | None = None) -> None:
         self.caption = check_caption("Html", caption)
         if isinstance(data, str) and not _looks_like_path(data):
-            content = data.encode("utf-8")
+            content = check_text(data, "Html: data").encode("utf-8")
         elif is_source(data):
             content, _ = read_source(data, "Html")
             try:

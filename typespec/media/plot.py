@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import DataError
 from ..payload import Payload
+from ..text import check_text
 from . import curves
 from .base import Media
 from .table import Table, dump_json
@@ -58,6 +59,7 @@ class Plot(Media):
             raise DataError(f"Plot: chart must be one of {sorted(SPECS)}, got {chart!r}")
         if title is not None and not isinstance(title, str):
             raise DataError(f"Plot: title must be a str, got {type(title).__name__}")
+        check_text(title, "Plot: title")
         for role, column in fields.items():
             if column is not None and column not in table.columns:
                 raise DataError(

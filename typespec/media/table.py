@@ -17,9 +17,10 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..errors import DataError
+from ..errors import DataError, safe_repr
 from ..jsonform import value_from_json, value_to_json
 from ..payload import Payload
+from ..text import check_text
 from ..values import convert
 from .base import Media
 
@@ -55,7 +56,7 @@ class Table(Media):
         max_rows: int = MAX_ROWS,
     ) -> None:
         if isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1:
-            raise DataError(f"Table: max_rows must be a positive int, got {max_rows!r}")
+            raise DataError(f"Table: max_rows must be a positive int, got {safe_repr(max_rows)}")
         given = [n for n, v in (("data", data), ("rows", rows), ("dataframe", dataframe))
                  if v is not None]
         if len(given) > 1:
@@ -143,8 +144,8 @@ class Table(Media):
                     + ("" if self._columns != DEFAULT_COLUMNS else
                        " (wandb's default when columns= is not given)")
                 )
-            out.append(tuple([v if type(v) in _PLAIN else self._cell(v, n, c)
-                              for v, c in zip(cells, self._columns)]))
+            out.append(tuple([v if type(v) in _PLAIN and (type(v) is not str or v.isascii())
+                              else self._cell(v, n, c) for v, c in zip(cells, self._columns)]))
         self._rows.extend(out)
         self._changed()
 
@@ -245,10 +246,10 @@ def _check_columns(columns: Any, existing: tuple[str, ...] = ()) -> tuple[str, .
         if isinstance(name, int) and not isinstance(name, bool):
             name = str(name)
         if isinstance(name, str):
-            name = str(name)
+            name = check_text(str(name), f"Table: column {i} name")
         else:
             raise DataError(
-                f"Table: column {i} name {name!r} is a {type(name).__name__}; "
+                f"Table: column {i} name {safe_repr(name)} is a {type(name).__name__}; "
                 "column names must be str (or int)"
             )
         if name in names or name in existing:
