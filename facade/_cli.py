@@ -27,8 +27,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 from rich.text import Text
+from runlog.backends.files import FilesRun, flatten_row, is_run_dir
 from runlog.backends.files.media import is_media_ref
-from runlog.backends.files.reader import FilesRun, flatten_row, is_run_dir
 from runlog.typespec.errors import DataError, Error
 
 from ._read import default_root, read
@@ -159,8 +159,7 @@ def backends_command() -> None:
 
     table = Table("backend", "plugin", "factory")
     for name, (factory, plugin) in sorted(installed_backends().items()):
-        qualname = getattr(factory, "__qualname__", repr(factory))
-        table.add_row(Text(plain(name)), Text(plain(plugin)), Text(plain(qualname)))
+        table.add_row(Text(plain(name)), Text(plain(plugin)), Text(plain(_dotted(factory))))
     out.print(table)
 
 
@@ -389,6 +388,17 @@ def _csv_cell(value: Any) -> Any:
 
 
 # -- formatting ----------------------------------------------------------------------------------
+def _dotted(factory: Any) -> str:
+    """``module.name`` of a factory (the built-ins' names already start with their package)."""
+    qualname = getattr(factory, "__qualname__", None)
+    module = getattr(factory, "__module__", None)
+    if qualname is None:
+        return repr(factory)
+    if module is None or qualname.startswith(module.split(".")[0] + "."):
+        return qualname
+    return f"{module}.{qualname}"
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(f"runlog: error: {plain(message)}", err=True)
     sys.exit(code)

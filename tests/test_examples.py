@@ -3,12 +3,14 @@ they produced."""
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import runlog
 
 pytestmark = pytest.mark.slow
 
@@ -27,3 +29,82 @@ def test_ci_testing_example_passes_with_the_fixture(tmp_path):
     result = run_python("-m", "pytest", "-q", "-p", "no:cacheprovider", "ci_testing",
                         cwd=tmp_path)
     assert "3 passed" in result.stdout
+
+
+@pytest.fixture
+def csv_plugin(tmp_path):
+    """examples/plugin_backend installed with pip into this environment, uninstalled after."""
+    source = tmp_path / "plugin_backend"
+    shutil.copytree(EXAMPLES / "plugin_backend", source)  # the build writes next to the source
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", "--no-deps", "--no-build-isolation", str(source)],
+                   check=True, capture_output=True, timeout=180)
+    try:
+        yield
+    finally:
+        subprocess.run([*pip, "uninstall", "-y", "runlog-csv"], check=True, capture_output=True,
+                       timeout=120)
+
+
+PLUGIN_RUN = """
+import csv, warnings
+import runlog
+
+warnings.simplefilter("error")  # the example raises no warning
+run = runlog.init(project="p", id="r", dir=".", backends=["files", "csv:flush_every=2"],
+                  settings={"handle_signals": False})
+for step in range(3):
+    run.log({"train": {"loss": 1 / (step + 1)}, "note": f"step {step}"})
+run.finish()
+with open("p/r/metrics.csv", newline="") as f:
+    print(list(csv.reader(f)))
+"""
+
+PLUGIN_MEDIA = """
+import json, time
+from pathlib import Path
+import numpy as np
+import runlog
+from runlog._registry import installed_backends
+from runlog.typespec import Finished, Row, RunStarted
+
+factory, plugin = installed_backends()["csv"]
+backend = factory({}, Path("run"))
+image = runlog.Image(np.full((2, 3, 3), 200, dtype=np.uint8))
+backend.start(RunStarted(id="r", project="p", name="r", start_time=time.time()))
+backend.write([Row(0, time.time(), 0.1, {("img",): image, ("xs",): [1, 2]})])
+backend.close(Finished(0, "finished", {}, time.time()))
+print(json.dumps({"plugin": plugin, "csv": Path("run/metrics.csv").read_text(),
+                  "sha": image.payload().sha256, "data": image.payload().data.hex()}))
+"""
+
+
+def test_the_plugin_package_installs_with_pip_and_is_selected_by_name(csv_plugin, tmp_path):
+    listed = subprocess.run([str(Path(sys.executable).with_name("runlog")), "backends"],
+                            capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0 and "runlog_csv.factory" in listed.stdout
+    result = run_python("-c", PLUGIN_RUN, cwd=tmp_path)
+    rows = ast.literal_eval(result.stdout)  # the printed list of CSV rows
+    assert rows[0] == ["step", "timestamp", "runtime", "key", "value"]
+    assert [(r[0], r[3], r[4]) for r in rows[1:]] == [
+        ("0", "train/loss", "1.0"), ("0", "note", "step 0"),
+        ("1", "train/loss", "0.5"), ("1", "note", "step 1"),
+        ("2", "train/loss", "0.3333333333333333"), ("2", "note", "step 2"),
+    ]
+    assert runlog.read(tmp_path / "p" / "r").metadata["backends"] == ["files", "csv"]
+
+
+def test_the_plugin_writes_media_bytes_and_rejects_a_bad_option(csv_plugin, tmp_path):
+    import json
+
+    out = json.loads(run_python("-c", PLUGIN_MEDIA, cwd=tmp_path).stdout)
+    lines = out["csv"].splitlines()
+    assert lines[1].endswith(f",img,csv_media/{out['sha']}.png")
+    assert lines[2].endswith(',xs,"[1, 2]"')
+    stored = tmp_path / "run" / "csv_media" / f"{out['sha']}.png"
+    assert stored.read_bytes() == bytes.fromhex(out["data"])
+    bad = subprocess.run(
+        [sys.executable, "-c", "import runlog; runlog.init(backends=['csv:flush_every=0'])"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1
+    assert "option 'flush_every' must be an int >= 1, got int 0" in bad.stderr
