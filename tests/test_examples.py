@@ -108,3 +108,40 @@ def test_the_plugin_writes_media_bytes_and_rejects_a_bad_option(csv_plugin, tmp_
         cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1
     assert "option 'flush_every' must be an int >= 1, got int 0" in bad.stderr
+
+
+def test_multi_backend_writes_the_same_run_to_files_and_tensorboard(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    run_python(str(EXAMPLES / "multi_backend.py"), str(tmp_path), cwd=tmp_path)
+    (run_dir,) = (tmp_path / "multi").iterdir()
+    history = runlog.read(run_dir).history
+    assert len(history) == 20
+    events = EventAccumulator(str(run_dir), size_guidance={"scalars": 0, "histograms": 0})
+    events.Reload()
+    scalars = events.Scalars("train/loss")
+    assert [e.step for e in scalars] == list(range(20))
+    assert [e.value for e in scalars] == pytest.approx([row["train"]["loss"] for row in history])
+    assert len(events.Histograms("weights")) == 20
+
+
+def test_resume_continues_one_history_over_two_sessions(tmp_path):
+    result = run_python(str(EXAMPLES / "resume.py"), str(tmp_path), cwd=tmp_path)
+    assert "session starts at step 5" in result.stdout
+    recorded = runlog.read(tmp_path / "resume" / "long-job")
+    assert recorded.metadata["sessions"] == 2 and recorded.status == "finished"
+    assert [(row["_step"], row["epoch"]) for row in recorded.history] == [
+        (i, i) for i in range(10)]
+
+
+def test_threads_log_every_row_once_and_whole(tmp_path):
+    run_python(str(EXAMPLES / "threads.py"), str(tmp_path), cwd=tmp_path)
+    (run_dir,) = (tmp_path / "threads").iterdir()
+    history = runlog.read(run_dir).history
+    assert [row["_step"] for row in history] == list(range(200))
+    per_worker: dict[int, list[int]] = {}
+    for row in history:
+        worker = row["worker"]
+        assert set(row) - {"_step", "_runtime", "_timestamp"} == {"worker", f"worker{worker}/i"}
+        per_worker.setdefault(worker, []).append(row[f"worker{worker}/i"])
+    assert per_worker == {w: list(range(50)) for w in range(4)}
