@@ -28,15 +28,11 @@ def doc_pages() -> list[Path]:
     return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 
-def python_blocks(page: Path) -> list[tuple[int, str, list[str]]]:
-    """``(line, code, info words)`` of each python-fenced block of a page."""
+def fenced_blocks(page: Path) -> list[tuple[int, str, list[str]]]:
+    """``(line, code, info words)`` of each fenced block of a page."""
     text = page.read_text(encoding="utf-8")
-    blocks = []
-    for match in FENCE.finditer(text):
-        info = match.group(1).split()
-        if info and info[0] in ("python", "py"):
-            blocks.append((text.count("\n", 0, match.start()) + 1, match.group(2), info[1:]))
-    return blocks
+    return [(text.count("\n", 0, match.start()) + 1, match.group(2), match.group(1).split())
+            for match in FENCE.finditer(text)]
 
 
 def shown_file(info: list[str]) -> str | None:
@@ -45,14 +41,15 @@ def shown_file(info: list[str]) -> str | None:
 
 
 BLOCKS = [(page, line, code, info) for page in doc_pages()
-          for line, code, info in python_blocks(page)]
+          for line, code, info in fenced_blocks(page)]
 CASES = [
     pytest.param(page, code, id=f"{page.relative_to(ROOT)}:{line}",
                  marks=[pytest.mark.skip(reason="marked as a signature")]
                  if NOT_RUN in info else [])
-    for page, line, code, info in BLOCKS if shown_file(info) is None
+    for page, line, code, info in BLOCKS
+    if info and info[0] in ("python", "py") and shown_file(info) is None
 ]
-FILE_CASES = [
+FILE_CASES = [  # any language: a block marked file=PATH must be that file
     pytest.param(code, shown_file(info), id=f"{page.relative_to(ROOT)}:{line}")
     for page, line, code, info in BLOCKS if shown_file(info) is not None
 ]
@@ -62,7 +59,7 @@ def test_the_collector_finds_the_pages_and_their_blocks():
     pages = {p.relative_to(ROOT).as_posix() for p in doc_pages()}
     assert {"README.md", "docs/guide.md", "docs/backends/tb.md", "docs/testing.md"} <= pages
     runnable = [c for c in CASES if not c.marks]
-    assert len(runnable) >= 8 and len(FILE_CASES) >= 2
+    assert len(runnable) >= 8 and len(FILE_CASES) >= 4
 
 
 @pytest.mark.parametrize(("code", "path"), FILE_CASES)
