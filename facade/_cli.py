@@ -37,6 +37,8 @@ _BLOCKS = "▁▂▃▄▅▆▇█"
 _LS_VALUES = 3  # summary values shown per run by ``ls``
 _KEY_WIDTH = 28  # widest metric-name column of ``show`` before names wrap
 _MIN_SPARK = 8  # narrowest sparkline ``show`` draws to fit the terminal
+_PROGRESS_EVERY = 1000  # rows between progress-bar updates (each costs a lock and a refresh)
+_UNSEEN: Any = object()
 # C0/C1 controls and the bidi overrides that could reorder what a terminal shows
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -270,14 +272,20 @@ def _progress(flag: bool | None, label: str, total: int) -> Iterator[Any]:
     ``flag`` is True, or when it is None and stderr is a terminal)."""
     show = sys.stderr.isatty() if flag is None else flag
     bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
-                   TimeElapsedColumn(), console=err, disable=not show, transient=flag is None)
+                   TimeElapsedColumn(), console=err, disable=not show, transient=flag is None,
+                   refresh_per_second=2)
     with bar:
         task = bar.add_task(label, total=total)
 
         def advance(rows: Iterable[Any]) -> Iterator[Any]:
-            for row in rows:
+            if not show:
+                yield from rows
+                return
+            for count, row in enumerate(rows, 1):
                 yield row
-                bar.advance(task)
+                if count % _PROGRESS_EVERY == 0:
+                    bar.advance(task, _PROGRESS_EVERY)
+            bar.update(task, completed=total)
 
         yield advance
 
@@ -342,10 +350,16 @@ def _chart(series: dict[str, list[float]], width: int) -> Table:
 def _series(rows: Iterable[dict[str, Any]], wanted: tuple[str, ...]) -> dict[str, list[float]]:
     """Numeric history per flat key (``_`` keys left out unless asked for), in first-seen order."""
     series: dict[str, list[float]] = {}
+    target: dict[str, list[float] | None] = {}  # per key: its series, or None if left out
     for row in rows:
         for key, value in _flat_json(row).items():
-            if (key in wanted or not key.startswith("_")) and _is_number(value):
-                series.setdefault(key, []).append(float(value))
+            if type(value) is float or type(value) is int:
+                values = target.get(key, _UNSEEN)
+                if values is _UNSEEN:
+                    charted = key in wanted or not key.startswith("_")
+                    values = target[key] = series.setdefault(key, []) if charted else None
+                if values is not None:
+                    values.append(float(value))
     return series
 
 
