@@ -357,3 +357,16 @@ def test_export_refuses_a_crafted_media_path(tmp_path):
         result = cli("export", "p/m", "--dir", str(tmp_path), "--format", fmt)
         one_error_line(result, 1, "history.jsonl row 1: media path '../../../../etc/passwd'")
         assert "etc/passwd" not in result.stdout
+
+
+def test_a_run_json_with_wrong_types_is_one_error_line_not_a_traceback(runs):
+    meta_path = runs / "p" / "good" / "run.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "start_time": "yesterday"}))
+    result = cli("show", "p/good", "--dir", str(runs))
+    one_error_line(result, 1, "p/good: cannot read the run, its files are damaged (ValueError")
+    meta_path.write_text("[1, 2]")  # valid JSON, not an object
+    for args in (("show", "p/good"), ("export", "p/good")):
+        result = cli(*args, "--dir", str(runs))
+        one_error_line(result, 1, "p/good: cannot read the run, its files are damaged")
+        assert "Traceback" not in result.stderr
