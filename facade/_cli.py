@@ -39,6 +39,7 @@ _KEY_WIDTH = 28  # widest metric-name column of ``show`` before names wrap
 _MIN_SPARK = 8  # narrowest sparkline ``show`` draws to fit the terminal
 _PROGRESS_EVERY = 1000  # rows between progress-bar updates (each costs a lock and a refresh)
 _UNSEEN: Any = object()
+_warned: set[str] = set()  # warning lines printed by this process
 # C0/C1 controls and the bidi overrides that could reorder what a terminal shows
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -70,7 +71,8 @@ def ls_command(root: Path | None) -> None:
         return
     listed = [_ls_row(run_dir) for run_dir in runs]
     shared = Counter((row[0], row[1]) for row in listed)
-    table = Table("project", "id", "name", "status", "steps", "started", "last values")
+    table = Table("project", "id", "name", "status", "steps", Column("started", no_wrap=True),
+                  "last values")
     with_path = any(count > 1 for count in shared.values())
     if with_path:  # two runs share project/id (a copy, a moved run): tell them apart
         table.add_column("path", overflow="fold")
@@ -246,7 +248,8 @@ def _ls_row(run_dir: Path) -> list[str]:
         meta = run.metadata
         steps = "" if meta["last_step"] is None else str(int(meta["last_step"]) + 1)
         return [meta["project"] or "", meta["id"] or run_dir.name, meta["name"] or "",
-                run.status, steps, _time(meta["start_time"]), _last_values(run.summary)]
+                run.status, steps, _time(meta["start_time"], "%Y-%m-%d %H:%M"),
+                _last_values(run.summary)]
     except Exception as exc:  # noqa: BLE001 - one damaged run must not hide the others
         reason = str(exc) if isinstance(exc, Error) else f"{type(exc).__name__}: {exc}"
         return [run_dir.parent.name, run_dir.name, "", "unreadable", "", "", reason]
@@ -419,7 +422,11 @@ def _fail(message: str, code: int) -> None:
 
 
 def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
-    click.echo(f"runlog: warning: {plain(message)}", err=True)
+    """One line per distinct warning (a command may read a damaged file twice)."""
+    line = f"runlog: warning: {plain(message)}"
+    if line not in _warned:
+        _warned.add(line)
+        click.echo(line, err=True)
 
 
 def _is_number(value: Any) -> bool:
@@ -443,12 +450,11 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _time(ts: Any) -> str:
-    """Unix seconds as a local date and time with its zone."""
+def _time(ts: Any, layout: str = "%Y-%m-%d %H:%M:%S %Z") -> str:
+    """Unix seconds as a local date and time (with its zone, by default)."""
     if ts is None:
         return ""
-    moment = datetime.datetime.fromtimestamp(float(ts)).astimezone()
-    return moment.strftime("%Y-%m-%d %H:%M:%S %Z")
+    return datetime.datetime.fromtimestamp(float(ts)).astimezone().strftime(layout)
 
 
 def _last_values(summary: dict[str, Any]) -> str:

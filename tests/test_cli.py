@@ -294,9 +294,12 @@ def test_a_damaged_history_is_rebuilt_from_records_with_a_warning(runs):
     result = cli("export", "p/good", "--dir", str(runs), "--format", "jsonl")
     assert result.returncode == 0, result.stderr
     assert [json.loads(line)["loss"] for line in result.stdout.splitlines()] == expected
-    warning = result.stderr.strip().splitlines()
-    assert len(warning) == 1 and warning[0].startswith("runlog: warning: ")
-    assert "history.jsonl line 3" in warning[0] and "rebuilt from records.jsonl" in warning[0]
+    as_csv = cli("export", "p/good", "--dir", str(runs))  # reads the history twice
+    assert [float(r["loss"]) for r in csv.DictReader(io.StringIO(as_csv.stdout))] == expected
+    for output in (result, as_csv):
+        warning = output.stderr.strip().splitlines()
+        assert len(warning) == 1 and warning[0].startswith("runlog: warning: ")
+        assert "history.jsonl line 3" in warning[0] and "rebuilt from records.jsonl" in warning[0]
     shown = cli("show", "p/good", "--dir", str(runs))
     assert shown.returncode == 0 and "█▆▃▂▁" in shown.stdout
 
