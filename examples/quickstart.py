@@ -2,7 +2,8 @@
 
 Run it with ``python examples/quickstart.py``. It logs to the default ``files`` backend under
 ``<dir>/quickstart/<run id>/`` (``<dir>``: ``$RUNLOG_DIR`` or the default run directory) and
-prints what was recorded, read back with ``runlog.read``. ``runlog ls`` and ``runlog show <run id>`` show the same from the shell.
+prints what was recorded, read back with ``runlog.read``. ``runlog ls`` and
+``runlog show <run id>`` show the same from the shell.
 """
 
 import math

@@ -145,3 +145,18 @@ def test_threads_log_every_row_once_and_whole(tmp_path):
         assert set(row) - {"_step", "_runtime", "_timestamp"} == {"worker", f"worker{worker}/i"}
         per_worker.setdefault(worker, []).append(row[f"worker{worker}/i"])
     assert per_worker == {w: list(range(50)) for w in range(4)}
+
+
+def test_quickstart_logs_a_finished_run_and_prints_it(tmp_path):
+    result = run_python(str(EXAMPLES / "quickstart.py"), cwd=tmp_path)
+    first = result.stdout.splitlines()[0]  # "run <id> in <dir> (finished)"
+    run_dir = Path(first.split(" in ", 1)[1].rsplit(" (", 1)[0])
+    assert first.endswith("(finished)") and run_dir.is_relative_to(tmp_path)
+    recorded = runlog.read(run_dir)
+    history = recorded.history
+    assert recorded.rows == 16 and recorded.status == "finished"  # 15 steps + the open row
+    assert [row["epoch"] for row in history[:15]] == [e for e in range(3) for _ in range(5)]
+    assert [row["val/acc"] for row in history if "val/acc" in row] == pytest.approx(
+        [0.6, 0.7, 0.8])  # each joined the next row; finish() committed the last
+    assert recorded.summary["val/acc"] == {"max": pytest.approx(0.8)}  # summary="max"
+    assert recorded.config == {"lr": 0.01, "epochs": 3, "batch_size": 32}
