@@ -266,23 +266,24 @@ def test_show_reports_progress_on_a_terminal(runs):
     assert forced.returncode == 0 and "5/5 rows" in forced.stderr
     assert "rows" not in cli("show", "good", "--dir", str(runs)).stderr  # not a terminal
     main, secondary = pty.openpty()  # stderr on a pseudo-terminal: shown without a flag
+    env = {**os.environ, "COLUMNS": "200"}
+    proc = subprocess.Popen([str(BIN), "show", "good", "--dir", str(runs)], stderr=secondary,
+                            stdout=subprocess.DEVNULL, env=env)
+    os.close(secondary)
+    seen = b""
     try:
-        result = subprocess.run([str(BIN), "show", "good", "--dir", str(runs)], stderr=secondary,
-                                stdout=subprocess.PIPE, text=True, timeout=60,
-                                env={**os.environ, "COLUMNS": "200"})
-        os.close(secondary)
-        seen = b""
-        while select.select([main], [], [], 1)[0]:
+        while select.select([main], [], [], 10)[0]:  # read while the child writes
             try:
                 chunk = os.read(main, 65536)
-            except OSError:
+            except OSError:  # EIO: the child closed the terminal
                 break
             if not chunk:
                 break
             seen += chunk
     finally:
         os.close(main)
-    assert result.returncode == 0 and b"rows" in seen
+        returncode = proc.wait(timeout=60)
+    assert returncode == 0 and b"5/5\x1b[0m rows" in seen  # colored on a terminal
 
 
 def test_a_damaged_history_is_rebuilt_from_records_with_a_warning(runs):
