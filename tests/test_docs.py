@@ -76,3 +76,9 @@ def test_docs_block_runs_as_pasted(page, code, tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, f"{page.name} block failed:\n{code}\n{result.stderr}"
+
+
+def test_every_block_names_its_language():
+    """A bare fence would be neither run nor marked as an output sample."""
+    bare = [f"{page.relative_to(ROOT)}:{line}" for page, line, _code, info in BLOCKS if not info]
+    assert bare == [], "fence these with a language (python, text, sh, ...)"
