@@ -49,6 +49,23 @@ def test_nothing_leaks_into_the_next_test(runlog_run):
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
+def test_code_that_starts_its_own_run_is_isolated_too(runlog_run):
+    def train():  # code under test that calls init itself
+        run = runlog.init(config={"lr": 0.1})
+        run.log({"loss": 0.5})
+        run.finish()
+        return run
+
+    run = train()
+    assert runlog_run.finished  # init finished the current run, as it always does
+    assert list(run.backends) == ["memory"]
+    assert run.backends["memory"].history_without_timing() == [{"loss": 0.5, "_step": 0}]
+    assert run.dir.parents[1] == runlog_run.dir.parents[1]
+    assert list(run.dir.parents[1].iterdir()) == []
+    import signal
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
 def test_after_the_fixture_no_run_is_current():
     assert runlog.run is None
     with pytest.raises(runlog.Error, match="runlog.init"):
@@ -63,7 +80,7 @@ def test_the_fixture_isolates_each_test_and_finishes_its_run(tmp_path):
                              "test_user.py"], cwd=tmp_path, env=env, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 passed" in result.stdout
+    assert "5 passed" in result.stdout
     assert not (tmp_path / "leak").exists()
     assert not (tmp_path / "runlog").exists()
 
