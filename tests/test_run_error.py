@@ -20,6 +20,22 @@ def test_an_exception_escaping_the_with_block_is_recorded():
     assert finished.error == "ValueError: loss is NaN at step 1"
 
 
+class Unprintable(Exception):
+    def __str__(self):
+        raise RuntimeError("no message")
+
+
+def test_an_exception_with_a_broken_message_or_a_lone_surrogate_is_still_recorded():
+    with pytest.raises(Unprintable), runlog.init(backends=["memory"],
+                                                  settings={"handle_signals": False}) as run:
+        raise Unprintable()
+    assert run.backends["memory"].finished.error == "Unprintable"
+    with pytest.raises(OSError), runlog.init(backends=["memory"],
+                                              settings={"handle_signals": False}) as run:
+        raise OSError("no such file: x\udcff")
+    assert run.backends["memory"].finished.error == "OSError: no such file: x\\udcff"
+
+
 def test_a_clean_finish_records_no_error():
     with runlog.init(backends=["memory"], settings={"handle_signals": False}) as run:
         run.log({"x": 1})

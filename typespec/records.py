@@ -122,8 +122,12 @@ class Finished:
 
 
 def describe_exception(exc: BaseException) -> str:
-    """``"ExceptionType: message"`` (just the type when the message is empty)."""
-    text = str(exc)
+    """``"ExceptionType: message"`` (just the type when the message is empty), always valid
+    UTF-8; an exception whose ``__str__`` raises is described by its type alone."""
+    try:
+        text = str(exc).encode("utf-8", "backslashreplace").decode("utf-8")
+    except Exception:  # noqa: BLE001 - a broken __str__ must not hide the failure itself
+        text = ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
