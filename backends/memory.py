@@ -8,6 +8,7 @@ after ``finish()``.
 
 from __future__ import annotations
 
+import difflib
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,6 +31,8 @@ from .options import Option, parse_options
 
 #: the memory backend takes no options (an unknown one is a UsageError)
 OPTIONS: dict[str, Option] = {}
+
+_TIMING = ("_timestamp", "_runtime")
 
 
 class MemoryBackend:
@@ -129,18 +132,35 @@ class MemoryBackend:
             self._folded = 0
 
     # -- helpers for tests -----------------------------------------------------------------
-    def values(self, key: str | tuple[str, ...]) -> list[tuple[int, Any]]:
-        """``[(step, value), ...]`` of one leaf (``"a"`` or a path tuple ``("a", "b")``)."""
-        path = (key,) if isinstance(key, str) else tuple(key)
-        return [(r.step, r.values[path]) for r in self.rows if path in r.values]
-
     def keys(self) -> list[str]:
-        """Every leaf logged, as ``/``-joined names, in first-seen order."""
+        """Every leaf logged to history, as ``/``-joined names, in first-seen order."""
         seen: dict[str, None] = {}
         for r in self.rows:
             for path in r.values:
                 seen.setdefault("/".join(path), None)
         return list(seen)
+
+    def values(self, key: str | tuple[str, ...]) -> list[tuple[int, Any]]:
+        """``[(step, value), ...]`` of one leaf, named as :meth:`keys` names it
+        (``"train/loss"`` finds ``{"train": {"loss": ...}}`` and ``{"train/loss": ...}``) or by
+        its exact path tuple ``("train", "loss")``. A key never logged is a ``KeyError``."""
+        if isinstance(key, str):
+            found = [(r.step, v) for r in self.rows for p, v in r.values.items()
+                     if "/".join(p) == key]
+        else:
+            path = tuple(key)
+            found = [(r.step, r.values[path]) for r in self.rows if path in r.values]
+        if not found:
+            close = difflib.get_close_matches("/".join(key) if not isinstance(key, str) else key,
+                                              self.keys(), n=3)
+            hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise KeyError(f"no history key {key!r} in this run{hint} (logged keys: "
+                           f"{', '.join(self.keys()) or 'none'})")
+        return found
+
+    def history_without_timing(self) -> list[dict[str, Any]]:
+        """:attr:`history` without ``_timestamp`` and ``_runtime``, to compare with ``==``."""
+        return [{k: v for k, v in row.items() if k not in _TIMING} for row in self.history]
 
     def __repr__(self) -> str:
         return f"<MemoryBackend {len(self._records)} records>"

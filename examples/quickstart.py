@@ -1,8 +1,9 @@
 """The main example: a tiny training loop logged with runlog, then read back.
 
 Run it with ``python examples/quickstart.py``. It logs to the default ``files`` backend under
-``./runlog-runs/quickstart/<run id>/`` and prints what was recorded, read back with
-``runlog.read``. ``runlog ls`` and ``runlog show <run id>`` show the same from the shell.
+``./runlog-runs/quickstart/<run id>/`` (or under ``$RUNLOG_DIR``) and prints what was recorded,
+read back with ``runlog.read``. ``runlog ls`` and ``runlog show <run id>`` show the same from
+the shell.
 """
 
 import math

@@ -9,6 +9,8 @@ import os
 import sys
 from typing import Any
 
+from runlog.typespec.records import describe_exception
+
 from . import _signals
 from ._run import live_runs
 
@@ -31,6 +33,8 @@ def install(settings: Any = None) -> None:
     def excepthook(exc_type: Any, exc: Any, tb: Any) -> None:
         global _failed
         _failed = True
+        for run in list(live_runs):
+            run._error = describe_exception(exc)
         previous(exc_type, exc, tb)
 
     sys.excepthook = excepthook

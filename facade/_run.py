@@ -35,6 +35,7 @@ from runlog.typespec.records import (
     Record,
     RunStarted,
     StaleRow,
+    describe_exception,
     new_row,
 )
 from runlog.typespec.summary import SUMMARY_MODES, Summary
@@ -150,6 +151,7 @@ class Run:
         self._summary = summary or Summary()
         self._finished = False
         self._preempting = False
+        self._error: str | None = None  # the exception that ended the run
         self._forked_from: int | None = None
         self._start_time = time.time()
         self._t0 = time.monotonic()
@@ -433,13 +435,16 @@ class Run:
         if self._disabled:
             return
         status = "failed" if exit_code else ("preempted" if self._preempting else "finished")
-        done = Finished(exit_code, status, self._summary.nested(), time.time(), self._engine.cur)
+        done = Finished(exit_code, status, self._summary.nested(), time.time(), self._engine.cur,
+                        error=self._error if exit_code else None)
         self._dispatcher.close(done, self._settings.finish_timeout)
 
     def __enter__(self) -> Run:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc is not None:
+            self._error = describe_exception(exc)
         self.finish(exit_code=1 if exc_type is not None else 0)
 
     # -- for changes from the summary and config views, define_metric and save ----------------

@@ -143,14 +143,20 @@ def test_failed_status_and_stale_rows(tmp_path):
                            "policy": "warn", "values": {"late": 1}}]
 
 
-def test_a_damaged_middle_line_is_a_data_error_naming_the_line(tmp_path):
+def test_a_damaged_history_line_is_rebuilt_from_records_with_a_warning(tmp_path):
     make_run(tmp_path, rows=3)
     path = tmp_path / "p" / "r1" / "history.jsonl"
+    expected = runlog.read(tmp_path / "p" / "r1").history
     text = path.read_text().splitlines(keepends=True)
     path.write_text(text[0] + "{oops\n" + "".join(text[2:]))
     view = runlog.read(tmp_path / "p" / "r1")
-    with pytest.raises(DataError, match=r"history.jsonl line 2 is not valid JSON"):
-        list(view.iter_history())
+    with pytest.warns(UserWarning, match=r"history.jsonl line 2 is not valid JSON.*rebuilt"):
+        assert view.history == expected
+    records = tmp_path / "p" / "r1" / "records.jsonl"
+    lines = records.read_text().splitlines(keepends=True)
+    records.write_text(lines[0] + '{"v":1,"type":"row",oops\n' + "".join(lines[2:]))  # truth too
+    with pytest.warns(UserWarning), pytest.raises(DataError, match=r"records.jsonl line 2"):
+        list(runlog.read(tmp_path / "p" / "r1").iter_history())
 
 
 def test_not_a_run_directory(tmp_path):

@@ -110,13 +110,25 @@ class FileSaved:
 
 @attrs.frozen(slots=True)
 class Finished:
-    """The run ended: exit code, final status, final (nested) summary and end time."""
+    """The run ended: exit code, final status, final (nested) summary and end time;
+    ``error`` is ``"ExceptionType: message"`` when an exception ended the run, else None."""
 
     exit_code: int
     status: str
     summary: dict[str, Any]
     end_time: float
     final_step: int = 0
+    error: str | None = None
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``"ExceptionType: message"`` (just the type when the message is empty), always valid
+    UTF-8; an exception whose ``__str__`` raises is described by its type alone."""
+    try:
+        text = str(exc).encode("utf-8", "backslashreplace").decode("utf-8")
+    except Exception:  # noqa: BLE001 - a broken __str__ must not hide the failure itself
+        text = ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 Record = (

@@ -79,6 +79,12 @@ class MediaStore:
         self._unsynced.clear()
 
 
+def is_media_ref(ref: Any) -> bool:
+    """True if ``ref`` is a well-formed ``media/<sha256>.<ext>`` reference (nothing that could
+    leave ``media/``)."""
+    return isinstance(ref, str) and _REF.fullmatch(ref) is not None
+
+
 def safe_name(name: str) -> str:
     """A relative POSIX path inside ``files/``; anything that could leave it is a DataError."""
     if not isinstance(name, str) or not name:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from runlog.typespec.errors import DataError, UsageError
+from runlog.typespec.errors import DataError, UsageError, warn
 from runlog.typespec.jsonform import record_from_json
 from runlog.typespec.records import Record, nest, row_dict
 
@@ -157,11 +157,17 @@ class FilesRun:
             yield decode_tree(obj, load)
 
     def iter_history_json(self) -> Iterator[dict[str, Any]]:
-        """The rows in their ``history.jsonl`` JSON form (media as small JSON objects)."""
+        """The rows in their ``history.jsonl`` JSON form (media as small JSON objects).
+
+        ``history.jsonl`` is a cache: from a damaged line on, the rows are rebuilt from
+        ``records.jsonl`` with a warning."""
         cached = 0
-        for obj in iter_json_lines(self.dir / HISTORY):
-            cached += 1
-            yield obj
+        try:
+            for obj in iter_json_lines(self.dir / HISTORY):
+                cached += 1
+                yield obj
+        except DataError as exc:
+            warn(f"{exc}; rows from line {cached + 1} on are rebuilt from {RECORDS}")
         if cached >= self._meta["rows"]:
             return
         load = self._media.load

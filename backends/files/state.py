@@ -106,6 +106,7 @@ class RunState:
             "config": self.config,
             "status": self.status,
             "exit_code": finished.exit_code if finished else None,
+            "error": finished.error if finished else None,
             "start_time": self.start_time,
             "end_time": finished.end_time if finished else None,
             "host": started.host if started else None,
