@@ -22,6 +22,7 @@ from rich.table import Column, Table
 from runlog.backends.files.reader import flatten_row, is_run_dir
 from runlog.typespec.errors import Error
 
+from ._cli_server import serve_command, sync_command
 from ._read import default_root, read
 
 _BLOCKS = "▁▂▃▄▅▆▇█"
@@ -34,6 +35,10 @@ out = Console(highlight=False, soft_wrap=False)
 @click.version_option(package_name="runlog", prog_name="runlog")
 def cli() -> None:
     """runlog: inspect runs recorded by the files backend."""
+
+
+cli.add_command(serve_command)
+cli.add_command(sync_command)
 
 
 @cli.command("ls")
