@@ -62,7 +62,7 @@ class _Wait(tenacity.wait.wait_base):
     """Exponential backoff with jitter, or the collector's ``Retry-After`` when it sent one."""
 
     def __init__(self) -> None:
-        self._backoff = tenacity.wait_exponential_jitter(initial=0.1, max=5.0, jitter=0.2)
+        self._backoff = tenacity.wait_exponential_jitter(multiplier=0.1, max=5.0, jitter=0.2)
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
         outcome = retry_state.outcome
