@@ -45,9 +45,9 @@ class Collector:
 
     def __init__(self, root: Path, token: str | None = None, to: tuple[str, ...] = (),
                  args: tuple[str, ...] = (), plugins: tuple[str, ...] = (),
-                 pythonpath: Path | None = None) -> None:
+                 pythonpath: Path | None = None, port: int | None = None) -> None:
         self.root = Path(root)
-        self.port = free_port()
+        self.port = port or free_port()
         self.token = token
         cmd = [sys.executable, "-c", _LAUNCH, "serve", "--dir", str(root), "--host",
                "127.0.0.1", "--port", str(self.port), *args]
@@ -103,8 +103,8 @@ class Collector:
 
     def get(self, path: str, **kw: Any) -> requests.Response:
         """GET with the token."""
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        return requests.get(f"{self.url}{path}", headers=headers, timeout=10, **kw)
+        kw.setdefault("headers", {"Authorization": f"Bearer {self.token}"} if self.token else {})
+        return requests.get(f"{self.url}{path}", timeout=10, **kw)
 
     def __enter__(self) -> Collector:
         return self.start()

@@ -80,6 +80,7 @@ class HttpBackend:
         self._cond = threading.Condition()
         self._wake = threading.Event()
         self._failed: str | None = None  # why delivery gave up (auth, refused)
+        self._unreachable = False  # the last delivery attempt could not reach the collector
         self._sender: threading.Thread | None = None
         #: bytes of batch files spooled (``run.stats``)
         self.bytes_written = 0
@@ -128,18 +129,31 @@ class HttpBackend:
         self._wake.set()
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until the collector acknowledged everything written so far; True if it did."""
+        """Wait until the collector acknowledged everything written so far; True if it did.
+
+        Returns False at once while the collector is unreachable or refuses the data: the
+        batches are safe in the spool, and waiting would only stall the run.
+        """
         target = self._seq
         self._wake.set()
         with self._cond:
-            self._cond.wait_for(lambda: self._delivered >= target or self._failed is not None,
-                                timeout)
+            self._cond.wait_for(lambda: self._delivered >= target or self._failed is not None
+                                or self._unreachable, timeout)
             return self._delivered >= target
+
+    def _wait_delivered(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` for delivery, even while the collector is unreachable."""
+        target = self._seq
+        self._wake.set()
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: self._delivered >= target or self._failed is not None, timeout
+            ) and self._delivered >= target
 
     def close(self, finished: Finished) -> None:
         """Deliver what is left (up to ``close_timeout``), tell the collector the session
         ended, and stop the sender. Undelivered batches stay spooled, with a warning."""
-        delivered = self.flush(self.close_timeout)
+        delivered = self._wait_delivered(self.close_timeout)
         self._stop.set()
         self._wake.set()
         if self._sender is not None:
@@ -176,6 +190,9 @@ class HttpBackend:
                 self._give_up(f"the collector refused the data: {exc}")
                 return
             except (TransientError, OSError) as exc:
+                with self._cond:
+                    self._unreachable = True
+                    self._cond.notify_all()
                 if not warned:
                     logger.warning("runlog http: collector %s unreachable (%s); batches are "
                                    "spooled in %s and sent when it answers", self.url, exc,
@@ -191,6 +208,7 @@ class HttpBackend:
         mine = [b.seq for b in self.spool.batches() if b.session == self.session]
         with self._cond:
             self._delivered = min(mine) - 1 if mine else self._seq
+            self._unreachable = False
             self._cond.notify_all()
 
     def _give_up(self, why: str) -> None:
