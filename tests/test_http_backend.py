@@ -11,7 +11,8 @@ import pytest
 import runlog
 from _http_collector import NO_SIGNALS, Collector, free_port
 from runlog.backends.http import factory
-from runlog.backends.http.transport import AuthError, Collector as Client, TransientError
+from runlog.backends.http.transport import AuthError, TransientError
+from runlog.backends.http.transport import Collector as Client
 
 
 @pytest.mark.parametrize(("options", "words"), [
@@ -69,7 +70,7 @@ class _Throttling(BaseHTTPRequestHandler):
     answers = [(429, {"Retry-After": "1"}), (503, {}), (200, {})]
     seen: list[float] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self.seen.append(time.monotonic())
         status, headers = self.answers[min(len(self.seen), 3) - 1]
         body = b'{"ok": true}' if status == 200 else b'{"error": {"code": "busy", "message": ""}}'

@@ -3,6 +3,7 @@ a wrong token. After the run every row is stored exactly once, in order."""
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
@@ -81,7 +82,7 @@ def test_a_batch_stored_but_not_acknowledged_is_cut_and_stored_once(tmp_path: Pa
     store.close()
     ack = (run_dir / "ingest.json").read_bytes()
     # back to the state after batch 1 with batch 2's records already in records.jsonl
-    (run_dir / "ingest.json").write_text('{"sessions": {"%s": 1}, "records": 2}' % session)
+    (run_dir / "ingest.json").write_text(json.dumps({"sessions": {session: 1}, "records": 2}))
     assert ack != (run_dir / "ingest.json").read_bytes()
 
     restarted = StoredRun(run_dir)
