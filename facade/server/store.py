@@ -70,7 +70,7 @@ class StoredRun:
         """Make the run directory and its ingest state (idempotent)."""
         if not self.exists:
             self.dir.mkdir(parents=True, exist_ok=True)
-            self._save()
+            self._save(self.sessions, self.records)
 
     def ingest(self, session: str, batches: list[tuple[int, list[dict[str, Any]]]]) -> int:
         """Store the batches that follow the session's acknowledged sequence, in order; returns
@@ -79,25 +79,41 @@ class StoredRun:
             acked = self.sessions.get(session, 0)
             decoded = [(seq, [self._decode(obj) for obj in objs])
                        for seq, objs in batches if seq > acked]  # all checked before any write
-            for seq, records in decoded:
-                acked = self.sessions.get(session, 0)
-                if seq <= acked:
-                    continue
-                if seq != acked + 1:
-                    break
-                writer = self._open_writer()
-                try:
-                    writer.write(records)
-                except DataError as exc:
-                    raise ApiError(400, "bad_record", str(exc)) from None
-                writer.flush()
-                self.sessions[session] = seq
-                self.records += len(records)
-                self._save()
-                finished = [r for r in records if type(r) is Finished]
-                if finished:
-                    self.close(finished[-1])
+            done = acked
+            written = 0
+            try:
+                for seq, records in decoded:
+                    if seq != done + 1:
+                        if seq > done:
+                            break  # a gap: the client re-sends from acked + 1
+                        continue  # a batch repeated within one request
+                    writer = self._open_writer()
+                    try:
+                        writer.write(records)
+                    except DataError as exc:
+                        raise ApiError(400, "bad_record", str(exc)) from None
+                    done, written = seq, written + len(records)
+                    finished = [r for r in records if type(r) is Finished]
+                    if finished:
+                        self._commit(session, done, written)
+                        written = 0
+                        self.close(finished[-1])
+            finally:
+                if written:  # one fsync and one acknowledgement for the whole request
+                    self._commit(session, done, written)
             return self.sessions.get(session, 0)
+
+    def _commit(self, session: str, seq: int, written: int) -> None:
+        """fsync what was written, then acknowledge it (in memory only once on disk)."""
+        assert self._writer is not None
+        sessions = {**self.sessions, session: seq}
+        try:
+            self._writer.flush()
+            self._save(sessions, self.records + written)
+        except BaseException:
+            self.close()  # reopening cuts the unacknowledged records off
+            raise
+        self.sessions, self.records = sessions, self.records + written
 
     def close(self, finished: Finished | None = None) -> None:
         """Close the files backend (releases the run lock)."""
@@ -143,8 +159,8 @@ class StoredRun:
             self._writer = writer
         return self._writer
 
-    def _save(self) -> None:
-        state = {"sessions": self.sessions, "records": self.records}
+    def _save(self, sessions: dict[str, int], records: int) -> None:
+        state = {"sessions": sessions, "records": records}
         atomic_write(self.dir / INGEST, json.dumps(state).encode(), sync=True)
 
 
