@@ -26,7 +26,7 @@ def split_run_url(url: str) -> tuple[str, str, str]:
     parts = urlsplit(url)
     segments = [s for s in parts.path.split("/") if s]
     if len(segments) != 2 or not all(NAME.match(s) for s in segments):
-        raise UsageError(f"cannot read {url!r}: a collector's run is named "
+        raise UsageError(f"cannot read {url!r}: a collector's run URL is "
                          "http://host:port/<project>/<run id>")
     return f"{parts.scheme}://{parts.netloc}", segments[0], segments[1]
 
