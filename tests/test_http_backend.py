@@ -21,7 +21,7 @@ from runlog.backends.http.transport import Collector as Client
     ({"url": "ftp://x"}, ["url", "http://host:port"]),
     ({"url": "http://127.0.0.1:1", "timeout": "soon"}, ["timeout", "'soon'", "str", "> 0"]),
     ({"url": "http://127.0.0.1:1", "retry_for": -1}, ["retry_for", "-1", "int"]),
-    ({"url": "http://127.0.0.1:1", "token": 5}, ["token", "int"]),
+    ({"url": "http://127.0.0.1:1", "token": True}, ["token", "bool"]),
 ])
 def test_bad_options_are_usage_errors(tmp_path: Path, options: dict, words: list) -> None:
     with pytest.raises(runlog.UsageError) as caught:
@@ -36,13 +36,13 @@ def test_unknown_option_through_init(tmp_path: Path) -> None:
 
 
 def test_url_and_token_from_the_environment(tmp_path: Path, monkeypatch) -> None:
-    with Collector(tmp_path / "D", token="t0k") as collector:
+    with Collector(tmp_path / "D", token="12345") as collector:
         monkeypatch.setenv("RUNLOG_HTTP_URL", collector.url)
-        monkeypatch.setenv("RUNLOG_HTTP_TOKEN", "t0k")
+        monkeypatch.setenv("RUNLOG_HTTP_TOKEN", "12345")
         run = runlog.init(project="p", id="env", backends=["http"], settings=NO_SIGNALS)
         run.log({"x": 1})
         run.finish()
-        assert runlog.read(f"{collector.url}/p/env").history[0]["x"] == 1
+        assert runlog.read(f"{collector.url}/p/env").history[0]["x"] == 1  # token from env too
 
 
 @pytest.mark.slow
@@ -98,6 +98,13 @@ def test_429_waits_retry_after_and_5xx_is_retried() -> None:
     seen = _Throttling.seen
     assert len(seen) == 3
     assert seen[1] - seen[0] >= 0.95  # Retry-After: 1
+
+
+def test_resuming_without_a_collector_is_a_clear_error(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    backend = factory({"url": url, "retry_for": 0.3}, tmp_path / "p" / "r")
+    with pytest.raises(runlog.Error, match=f"cannot resume run p/r: the collector at {url}"):
+        backend.existing_run()
 
 
 def test_no_collector_is_a_transient_error_after_retry_for() -> None:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from runlog.typespec.errors import UsageError
+from runlog.typespec.errors import BackendError, UsageError
 from runlog.typespec.jsonform import dumps, leaves_from_json, record_to_json
 from runlog.typespec.media import KINDS
 from runlog.typespec.payload import Payload
@@ -89,8 +89,14 @@ class HttpBackend:
     def existing_run(self) -> ExistingRun | None:
         """The collector's state of this run (after delivering what an earlier session of it
         left in the spool), or None if the collector has no such run."""
-        deliver(self.spool, self._collector, self._opened)
-        found = self._collector.get_run(self.spool.project, self.spool.run_id)
+        try:
+            deliver(self.spool, self._collector, self._opened)
+            found = self._collector.get_run(self.spool.project, self.spool.run_id)
+        except TransientError as exc:
+            raise BackendError(
+                f"http backend: cannot resume run {self.spool.project}/{self.spool.run_id}: the "
+                f"collector at {self.url} did not answer within retry_for ({exc})"
+            ) from None
         if found is None:
             return None
         state = found["resume"]
@@ -158,7 +164,9 @@ class HttpBackend:
         self._wake.set()
         if self._sender is not None:
             self._sender.join()
-        if delivered:
+        if self._folder is None:  # never started: nothing was spooled
+            pass
+        elif delivered:
             try:
                 self._collector.finish(self.spool.project, self.spool.run_id, self.session)
             except (TransientError, CollectorError) as exc:
@@ -236,9 +244,9 @@ def parse_options(options: dict[str, Any]) -> dict[str, Any]:
                          f"'http:url=...' or RUNLOG_HTTP_URL), got {url!r} "
                          f"({type(url).__name__})")
     out: dict[str, Any] = {"url": url}
-    for key in ("token", "spool"):
-        value = options.get(key)
-        if value is not None and not isinstance(value, (str, Path)):
+    for key, kinds in (("token", (str, int)), ("spool", (str, Path))):
+        value = options.get(key)  # a token of digits arrives from the environment as an int
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
             raise UsageError(f"http backend: option {key} must be {OPTIONS[key][1]}, got "
                              f"{value!r} ({type(value).__name__})")
         out[key] = None if value is None else str(value)

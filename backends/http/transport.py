@@ -114,7 +114,7 @@ class Collector:
     def put_media(self, project: str, run_id: str, name: str, data: bytes) -> None:
         """Upload one media file (idempotent)."""
         self.request("PUT", f"{run_path(project, run_id)}/media/{name}", data=data,
-                     headers={"Content-Type": "application/octet-stream"})
+                     headers={"Content-Type": "application/octet-stream"}, compress=False)
 
     def post_batches(self, project: str, run_id: str, session: str,
                      batches: list[dict[str, Any]]) -> int:
@@ -138,10 +138,13 @@ class Collector:
 
     def request(self, method: str, path: str, data: bytes | None = None,
                 headers: dict[str, str] | None = None, params: dict[str, Any] | None = None,
-                ok: tuple[int, ...] = (200, 201)) -> requests.Response:
-        """Send with retries (see the module docstring); raises on a final failure."""
+                ok: tuple[int, ...] = (200, 201), compress: bool = True) -> requests.Response:
+        """Send with retries (see the module docstring); raises on a final failure.
+
+        JSON bodies over ``GZIP_ABOVE`` bytes are gzipped; media (already compressed) is not.
+        """
         headers = dict(headers or {})
-        if data is not None and len(data) > GZIP_ABOVE:
+        if compress and data is not None and len(data) > GZIP_ABOVE:
             data = gzip.compress(data, compresslevel=1)
             headers["Content-Encoding"] = "gzip"
         retrying = tenacity.Retrying(
