@@ -71,3 +71,31 @@ def test_a_run_arrives_identical_to_the_memory_backend(tmp_path: Path) -> None:
 
     listing = run_cli("ls", str(tmp_path / "D"))
     assert listing.returncode == 0 and "e2e" in listing.stdout and "finished" in listing.stdout
+
+
+def test_read_endpoints_page_filter_and_list(tmp_path: Path) -> None:
+    with Collector(tmp_path / "D") as collector:
+        run = runlog.init(project="p", id="pages", settings=NO_SIGNALS,
+                          backends=[{"http": {"url": collector.url}}])
+        for step in range(2500):
+            run.log({"x": step, "train": {"acc": step / 2500, "loss": -step}})
+        run.finish()
+
+        page = collector.get("/v1/runs/p/pages/history", params={
+            "offset": 1000, "limit": 1000, "keys": "train/acc"}).json()
+        assert [row["_step"] for row in page["rows"]] == list(range(1000, 2000))
+        assert set(page["rows"][0]) == {"_step", "_runtime", "_timestamp", "train"}
+        assert page["rows"][0]["train"] == {"acc": 0.4}
+        assert page["next_offset"] == 2000
+
+        remote = runlog.read(f"{collector.url}/p/pages")
+        assert [row["x"] for row in remote.history] == list(range(2500))  # three pages
+        only = list(remote.iter_history(keys=["x"]))
+        assert len(only) == 2500 and "train" not in only[0]
+        assert remote.summary["train"] == {"acc": 2499 / 2500, "loss": -2499}
+        assert list(remote.to_pandas()["train/loss"])[-1] == -2499
+        runs = collector.get("/v1/runs").json()["runs"]
+        assert [(r["project"], r["id"], r["status"], r["rows"]) for r in runs] == [
+            ("p", "pages", "finished", 2500)]
+        bad = collector.get("/v1/runs/p/pages/history", params={"limit": "-1"})
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_query"
