@@ -71,6 +71,11 @@ def test_a_run_arrives_identical_to_the_memory_backend(tmp_path: Path) -> None:
 
     listing = run_cli("ls", str(tmp_path / "D"))
     assert listing.returncode == 0 and "e2e" in listing.stdout and "finished" in listing.stdout
+    shown = run_cli("show", "p/e2e", "--dir", str(tmp_path / "D"))
+    assert shown.returncode == 0 and "loss" in shown.stdout, shown.stderr
+    exported = run_cli("export", "p/e2e", "--dir", str(tmp_path / "D"), "--format", "jsonl")
+    assert exported.returncode == 0, exported.stderr
+    assert [line.count('"_step"') for line in exported.stdout.splitlines()] == [1] * 6
 
 
 def test_read_endpoints_page_filter_and_list(tmp_path: Path) -> None:
