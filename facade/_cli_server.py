@@ -19,12 +19,13 @@ from ._read import default_root
               help="Bearer token clients must send (required off loopback).")
 @click.option("--to", "targets", multiple=True, metavar="BACKEND[:opt=v,...]",
               help="Also forward every run into this backend (repeatable).")
-@click.option("--max-body", default=32 * 1024 * 1024, show_default=True,
-              type=click.IntRange(1024), help="Largest request body in bytes (after gunzip).")
-@click.option("--max-media", default=64 * 1024 * 1024, show_default=True,
-              type=click.IntRange(1024), help="Largest media upload in bytes.")
+@click.option("--max-body", type=click.IntRange(1024),
+              help="Largest request body in bytes, after gunzip (default 32 MiB).")
+@click.option("--max-media", type=click.IntRange(1024),
+              help="Largest media upload in bytes (default 64 MiB).")
 def serve_command(root: Path, host: str, port: int, token: str | None,
-                  targets: tuple[str, ...], max_body: int, max_media: int) -> None:
+                  targets: tuple[str, ...], max_body: int | None,
+                  max_media: int | None) -> None:
     """Run a collector: store runs sent by the http backend in DIR, forward them --to others."""
     try:
         from runlog.server import serve
@@ -32,7 +33,8 @@ def serve_command(root: Path, host: str, port: int, token: str | None,
         raise UsageError(f"runlog serve needs the server extra ({exc}): "
                          "pip install 'runlog[server]'") from None
     click.echo(f"runlog collector on http://{host}:{port} storing runs in {root}", err=True)
-    serve(root, host, port, token, targets, max_body=max_body, max_media=max_media)
+    limits = {k: v for k, v in (("max_body", max_body), ("max_media", max_media)) if v}
+    serve(root, host, port, token, targets, **limits)
 
 
 @click.command("sync")
