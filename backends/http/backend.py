@@ -128,7 +128,6 @@ class HttpBackend:
                  "media": sorted(set(names))}
         body = dumps(batch).encode("utf-8")
         assert self._folder is not None, "start() comes first"
-        self._folder.mkdir(parents=True, exist_ok=True)
         self.spool.add_batch(self._folder, batch, body)
         self._seq += 1
         self.bytes_written += len(body)
@@ -164,16 +163,14 @@ class HttpBackend:
         self._wake.set()
         if self._sender is not None:
             self._sender.join()
-        if self._folder is None:  # never started: nothing was spooled
-            pass
-        elif delivered:
+        if self._folder is not None and delivered:
             try:
                 self._collector.finish(self.spool.project, self.spool.run_id, self.session)
             except (TransientError, CollectorError) as exc:
                 logger.warning("runlog http: could not close the session on %s: %s",
                                self.url, exc)
             self.spool.prune()
-        else:
+        elif self._folder is not None:
             left = len(self.spool.batches())
             logger.warning(
                 "runlog http: %d batch(es) of run %s/%s are not delivered to %s; they are kept "

@@ -81,6 +81,7 @@ class RunSpool:
     @staticmethod
     def add_batch(folder: Path, batch: dict[str, Any], body: bytes) -> SpooledBatch:
         """Write one encoded batch (``body`` is its JSON) into a session folder."""
+        folder.mkdir(parents=True, exist_ok=True)  # ``runlog sync`` may have pruned it
         path = folder / f"{batch['seq']:010d}.json"
         _write_new(path, body)
         return SpooledBatch(path, batch["session"], batch["seq"])

@@ -152,6 +152,7 @@ class Collector:
             wait=_Wait(),
             stop=tenacity.stop_after_delay(self.retry_for) | tenacity.stop_when_event_set(
                 self._stop),
+            sleep=self._stop.wait,  # a run that ends cuts a backoff short
             reraise=True,
         )
         return retrying(self._once, method, path, data, headers, params, ok)
