@@ -206,6 +206,9 @@ class HttpBackend:
                 self._stop.wait(backoff)
                 backoff = min(_BACKOFF[1], backoff * 2)
                 continue
+            except Exception as exc:  # noqa: BLE001 - the sender must end with a message
+                self._give_up(f"delivery failed ({type(exc).__name__}: {exc})")
+                return
             backoff = _BACKOFF[0]
             self._note_delivered()
 
