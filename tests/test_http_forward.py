@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -16,16 +17,23 @@ FLAKY = '''
 from pathlib import Path
 
 import pluggy
+from runlog.backends import Capabilities, ExistingRun
 
 hookimpl = pluggy.HookimplMarker("runlog")
 
 
 class Flaky:
     name = "flaky"
+    capabilities = Capabilities(resume=True)
 
     def __init__(self, options, run_dir):
         self.out = Path(options["out"])
         self.run_id = run_dir.name
+
+    def existing_run(self):
+        mine = [line.split() for line in self.out.read_text().splitlines()
+                if line.startswith(self.run_id + " ")] if self.out.exists() else []
+        return ExistingRun(next_step=int(mine[-1][1]) + 1) if mine else None
 
     def start(self, run):
         pass
@@ -102,3 +110,16 @@ def test_a_failing_target_does_not_stop_ingest_and_catches_up(tmp_path: Path) ->
     assert lines == [f"r1 {s} {s}" for s in range(30)] + [f"r2 {s} {s}" for s in range(10)]
     log = collector.log.read_text()
     assert log.count("forwarding run p/r1 to flaky") == 1, log
+
+    # a crash after the target flushed but before the cursor was saved: the cursor is behind
+    for path in cursors.glob("*.json"):
+        cursor = json.loads(path.read_text())
+        cursor["runs"]["p/r1"] = {"records": 0, "offset": 0}
+        path.write_text(json.dumps(cursor))
+    collector.start()
+    try:
+        wait_for(lambda: '"p/r1": {"records": 32' in "".join(
+            p.read_text() for p in cursors.glob("*.json")), what="r1 replayed")
+    finally:
+        collector.stop()
+    assert out.read_text().splitlines() == lines  # the target said what it had: no duplicate

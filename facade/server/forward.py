@@ -4,8 +4,11 @@ One thread per ``--to`` target reads each run's acknowledged records from ``reco
 and writes them, in batches, through a backend built by the target's factory (built-in or
 plugin) for that run's directory. A cursor per target (``<dir>/.forward/<target>.json``: run ->
 records forwarded and their byte offset) is replaced atomically after each batch the target
-flushed, so a restarted collector resumes where it left off. A target that raises is retried
-with backoff; ingest and the other targets never wait for it.
+flushed, so a restarted collector resumes where it left off. A target that can resume
+(``existing_run``) is asked what it has, and rows below its next step are not sent again, so a
+crash between its flush and the cursor write duplicates nothing there; another target gets that
+one batch again. A target that raises is retried with backoff; ingest and the other targets
+never wait for it.
 """
 
 from __future__ import annotations
@@ -17,12 +20,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from runlog.backends import BackendFactory
+from runlog.backends import BackendFactory, capabilities_of
 from runlog.backends.files.format import RECORDS
 from runlog.backends.files.io import atomic_write
 from runlog.backends.files.media import MediaStore
 from runlog.typespec.jsonform import record_from_json
-from runlog.typespec.records import Finished, RunStarted
+from runlog.typespec.records import Finished, Row, RunStarted
 
 from .store import INGEST
 
@@ -52,6 +55,7 @@ class Forwarder:
         except FileNotFoundError:
             self._cursors = {}
         self._open: dict[str, Any] = {}  # run key -> started target backend
+        self._skip: dict[str, int] = {}  # run key -> rows below this step the target has
         self._failing: dict[str, float] = {}  # run key -> current backoff
         self.wake = threading.Event()
         self._stop = threading.Event()
@@ -123,7 +127,11 @@ class Forwarder:
                 self._save()
 
     def _write(self, run_dir: Path, key: str, done: int, records: list[Any]) -> None:
-        """Write one batch; a ``RunStarted`` (re)starts the target, a ``Finished`` closes it."""
+        """Write one batch; a ``RunStarted`` (re)starts the target, a ``Finished`` closes it.
+
+        A new target backend is asked for the run it already has (if it can resume): rows
+        below its next step were forwarded before a crash lost the cursor, and are skipped.
+        """
         chunk: list[Any] = []
         for record in records:
             if type(record) is RunStarted and key in self._open:
@@ -132,8 +140,11 @@ class Forwarder:
             if backend is None:
                 started = record if type(record) is RunStarted else _last_started(run_dir, done)
                 backend = self._factory(dict(self._options), run_dir)
+                self._skip[key] = _next_step(backend)
                 backend.start(started)
                 self._open[key] = backend
+            if type(record) is Row and record.step < self._skip[key]:
+                continue
             chunk.append(record)
             if type(record) is Finished:
                 backend.write(chunk)
@@ -148,6 +159,14 @@ class Forwarder:
         self._cursor_path.parent.mkdir(exist_ok=True)
         atomic_write(self._cursor_path, json.dumps({"target": self.label,
                                                     "runs": self._cursors}).encode(), sync=True)
+
+
+def _next_step(backend: Any) -> int:
+    """The step after the last row a resumable target already has (0 if it cannot tell)."""
+    if not capabilities_of(backend).resume:
+        return 0
+    state = backend.existing_run()
+    return state.next_step if state is not None else 0
 
 
 def _key(run_dir: Path) -> str:
