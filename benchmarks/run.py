@@ -190,6 +190,11 @@ def main() -> None:
         report += (f"\n\nMemory of a files-only run, {paced['rows']:,} rows of 10 floats at a "
                    f"training-like pace: {paced['peak_rss_mb']:.1f} MB above the interpreter "
                    "(target: under 30 MB)")
+    http = subprocess.run([sys.executable, str(HERE / "bench_http.py"), "--json"],
+                          capture_output=True, text=True, timeout=300, cwd=HERE)
+    http_result = json.loads(http.stdout.splitlines()[-1]) if http.returncode == 0 else {
+        "error": http.stderr.strip().splitlines()[-1:]}
+    report += f"\n\nhttp backend and collector (bench_http.py): {http_result}"
     print(report)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / time.strftime("bench-%Y%m%d-%H%M%S.json")
@@ -198,7 +203,7 @@ def main() -> None:
         "settings": {"rounds": args.rounds, "budget_s": args.budget,
                      "max_calls": args.max_calls},
         "versions": versions(), "results": results, "paced_files_rss": paced,
-        "rounds": rounds,
+        "rounds": rounds, "http": http_result,
     }, indent=1))
     print(f"\n{time.time() - started:.0f} s; JSON: {path}")
 

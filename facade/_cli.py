@@ -31,6 +31,7 @@ from runlog.backends.files import FilesRun, flatten_row, is_run_dir
 from runlog.backends.files.media import is_media_ref
 from runlog.typespec.errors import DataError, Error
 
+from ._cli_server import serve_command, sync_command
 from ._read import default_root, read
 
 _BLOCKS = "▁▂▃▄▅▆▇█"
@@ -58,6 +59,10 @@ progress_option = click.option(
 @click.version_option(package_name="runlog", prog_name="runlog")
 def cli() -> None:
     """runlog: inspect runs recorded by the files backend."""
+
+
+cli.add_command(serve_command)
+cli.add_command(sync_command)
 
 
 @cli.command("ls")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from runlog.backends.files import FilesRun, is_run_dir
 from runlog.typespec.errors import UsageError
@@ -44,12 +45,17 @@ def resolve_run(ref: str | os.PathLike, root: str | os.PathLike | None = None) -
                      f"{base.absolute()}")
 
 
-def read(path: str | os.PathLike, root: str | os.PathLike | None = None) -> FilesRun:
+def read(path: str | os.PathLike, root: str | os.PathLike | None = None) -> Any:
     """A read-only view of a recorded run: ``history`` (list), ``iter_history()``,
     ``to_pandas()``, ``summary``, ``config``, ``metadata``, ``status``, ``stale``, ``files``;
     media come back as runlog media values.
 
     ``path`` is a run directory (``<dir>/<project>/<run id>``), or ``project/id`` or ``id``
-    under ``root`` (default ``$RUNLOG_DIR`` or ``./runlog-runs``).
+    under ``root`` (default ``$RUNLOG_DIR`` or ``./runlog-runs``), or a collector's run
+    ``http://host:port/<project>/<id>`` (token from ``$RUNLOG_HTTP_TOKEN``).
     """
+    if isinstance(path, str) and path.startswith(("http://", "https://")):
+        from runlog.backends.http.reader import HttpRun
+
+        return HttpRun(path)
     return FilesRun(resolve_run(path, root))
