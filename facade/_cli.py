@@ -22,6 +22,7 @@ from rich.table import Column, Table
 from runlog.backends.files.reader import flatten_row, is_run_dir
 from runlog.typespec.errors import Error
 
+from . import _cli_migrate
 from ._read import default_root, read
 
 _BLOCKS = "▁▂▃▄▅▆▇█"
@@ -153,6 +154,9 @@ def backends_command() -> None:
     for name, (factory, plugin) in sorted(installed_backends().items()):
         table.add_row(name, plugin, getattr(factory, "__qualname__", repr(factory)))
     out.print(table)
+
+
+_cli_migrate.register(cli)
 
 
 def main(argv: list[str] | None = None) -> int:
