@@ -1,9 +1,9 @@
 """The backend contract: what every backend (built-in or plugin) implements and may declare.
 
 Everything optional lives in one place: a backend declares a :class:`Capabilities` record as
-its ``capabilities`` attribute (a backend without one gets ``Capabilities()``), and may
-implement :meth:`Backend.existing_run` to let runs resume through it. ``docs/plugins.md``
-documents every field.
+its ``capabilities`` attribute (a backend without one gets ``Capabilities()``); one declaring
+``resume`` implements :class:`ResumableBackend` (``existing_run``, ``release``) to let runs
+resume through it. ``docs/plugins.md`` documents every field.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ class Capabilities:
       ``policy == "keep"`` and one that archives rejected data keeps them all.
     - ``inline``: written on the caller's thread, never queued (the memory backend).
     - ``batch_size`` / ``batch_delay``: override the run's settings for this backend's worker.
-    - ``resume``: the backend implements :meth:`Backend.existing_run`.
+    - ``resume``: the backend implements :class:`ResumableBackend` (``existing_run`` and
+      ``release``).
     """
 
     kinds: frozenset[str] = frozenset()
@@ -84,9 +85,16 @@ class ResumableBackend(Backend, Protocol):
     def existing_run(self) -> ExistingRun | None:
         """The recorded state of the run this backend was built for, or None if it has none.
 
-        Called on the caller's thread after the factory and before ``start``.
+        Called once, on the caller's thread, after every selected backend was built and before
+        ``start``. It may take what keeps the state true until the run ends (the files backend
+        takes its run lock here, then reads), so that two processes never resume from the same
+        state.
         """
         ...
+
+    def release(self) -> None:
+        """The run will not start after all (``init`` refused it): let go of what
+        ``existing_run`` took. ``start`` is never called afterwards."""
 
 
 #: ``factory(options, run_dir) -> Backend``: how a backend is built from its user options.

@@ -25,6 +25,12 @@ from runlog.typespec.records import (
 )
 from runlog.typespec.summary import Summary
 
+from ._contract import Capabilities
+from .options import Option, parse_options
+
+#: the memory backend takes no options (an unknown one is a UsageError)
+OPTIONS: dict[str, Option] = {}
+
 
 class MemoryBackend:
     """Keeps every IR record in memory.
@@ -35,13 +41,12 @@ class MemoryBackend:
     """
 
     name = "memory"
-    kinds = KINDS
-    accepts_out_of_order = True
-    inline = True  # rendered on the caller's thread, never queued, dropped or disabled
-    stores_stale = True  # receives StaleRow whatever on_stale_step says
+    #: every kind; inline: rendered on the caller's thread, never queued, dropped or disabled;
+    #: every StaleRow is kept (see :attr:`stale`)
+    capabilities = Capabilities(kinds=KINDS, stale_rows=True, inline=True)
 
     def __init__(self, options: dict[str, Any] | None = None, run_dir: Path | None = None) -> None:
-        self.options = dict(options or {})
+        self.options = parse_options("memory", options or {}, OPTIONS)
         self._lock = threading.Lock()
         self.clear()
 
@@ -142,5 +147,5 @@ class MemoryBackend:
 
 
 def factory(options: dict[str, Any], run_dir: Path) -> MemoryBackend:
-    """Build the memory backend (it takes no options)."""
+    """Build the memory backend (it takes no options: any option is a UsageError)."""
     return MemoryBackend(options, run_dir)

@@ -19,7 +19,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
-from runlog.backends.files.reader import flatten_row, is_run_dir
+from runlog.backends.files import flatten_row, is_run_dir
 from runlog.typespec.errors import Error
 
 from . import _cli_migrate

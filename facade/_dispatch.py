@@ -1,7 +1,7 @@
 """Fan-out of IR records to backends: inline for the memory backend, a worker for each other.
 
 ``emit`` is on the caller's hot path (under the run lock): an inline ``write`` for backends
-that declare ``inline = True`` and an append to each worker's queue. ``flush`` is a barrier
+declaring ``Capabilities(inline=True)`` and an append to each worker's queue. ``flush`` is a barrier
 across all workers; ``close`` drains, flushes and closes them within ``finish_timeout``.
 A backend that stalls for ``block_timeout`` while the run waits for it is disabled.
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from runlog.backends import Backend
+from runlog.backends import Backend, bytes_written_of, capabilities_of
 from runlog.typespec.errors import BackendError
 from runlog.typespec.fallback import fallback_record
 from runlog.typespec.media import KINDS
@@ -37,19 +37,18 @@ class Dispatcher:
         self._run_dir = run_dir
         self._inline: list[tuple[str, Backend]] = []
         self._workers: list[Worker] = []
-        keep = settings.on_stale_step == "keep"
         self._stale: list[Callable[[Record], None]] = []
         for name, backend in backends.items():
-            if getattr(backend, "inline", False):
+            caps = capabilities_of(backend)
+            if caps.inline:
                 self._inline.append((name, backend))
                 put = _inline_put(backend)
             else:
-                worker = Worker(name, backend, settings, _fallback(name, backend), self._elsewhere)
+                worker = Worker(name, backend, settings, _fallback(name, caps.kinds),
+                                self._elsewhere)
                 self._workers.append(worker)
                 put = worker.put
-            if getattr(backend, "stores_stale", False) or (
-                keep and getattr(backend, "accepts_out_of_order", False)
-            ):
+            if caps.stale_rows:
                 self._stale.append(put)
         self._inline_writes = [b.write for _, b in self._inline]
         self._puts = [w.put for w in self._workers]
@@ -118,7 +117,7 @@ class Dispatcher:
                 "state": "ok",
                 "rows": len(rows) if isinstance(rows, list) else None,
                 "records": len(records) if isinstance(records, list) else None,
-                "bytes": getattr(backend, "bytes_written", None),
+                "bytes": bytes_written_of(backend),
                 "queued": 0, "dropped": 0, "errors": 0, "flush_lag_s": 0.0, "error": None,
             }
         return out
@@ -173,11 +172,10 @@ def _inline_put(backend: Backend) -> Callable[[Record], None]:
     return lambda record: write((record,))
 
 
-def _fallback(name: str, backend: Backend) -> Callable[[Record], Record] | None:
-    """What the worker of ``backend`` applies to a record carrying media: fallbacks for the
-    kinds the backend does not render (one warning per (backend, kind)); None if it renders
+def _fallback(name: str, kinds: frozenset[str]) -> Callable[[Record], Record] | None:
+    """What the worker of backend ``name`` applies to a record carrying media: fallbacks for
+    the ``kinds`` it does not render (one warning per (backend, kind)); None if it renders
     every kind."""
-    kinds = frozenset(getattr(backend, "kinds", frozenset()))
     if kinds >= KINDS:
         return None
     return lambda record: fallback_record(record, kinds, name)

@@ -9,7 +9,7 @@ from typing import Any
 
 from runlog.typespec.errors import Error, UsageError
 
-from . import _lifecycle, _ranks
+from . import _lifecycle, _ranks, _resume
 from ._dispatch import Dispatcher
 from ._registry import convert_hook, installed_backends
 from ._run import Run, new_run_id
@@ -85,28 +85,24 @@ def init(
     tags = tuple(str(t) for t in (tags or ()))
     config_data = config_items(config)
 
+    disabled = mode == "disabled"
+    # factories only validate: an unknown backend or a bad option fails before anything else
+    instances = {} if disabled else build_backends(select_backends(backends), run_dir)
     if current is not None and not current.finished and reinit == "finish_previous":
         current.finish()
 
-    disabled = mode == "disabled"
-    start_step, summary = 0, None
-    exists = (run_dir / "records.jsonl").exists() or (run_dir / "run.json").exists()
+    existing = None
     if not disabled:
-        if exists and resume is None:
-            raise UsageError(
-                f"run {run_id!r} already exists in {run_dir}; pass resume='allow' or "
-                "resume='must' to continue it, or choose another id"
-            )
-        if exists and resume == "never":
-            raise UsageError(f"run {run_id!r} already exists in {run_dir} and resume='never'")
-        if not exists and resume == "must":
-            raise UsageError(f"resume='must' but no run {run_id!r} exists in {run_dir}")
-    resumed = exists and resume in ("allow", "must") and not disabled
+        try:
+            existing = _resume.existing_run(instances, resume, run_id, run_dir)
+        except BaseException:
+            _resume.release(instances)
+            raise
+    resumed = existing is not None  # resume is "allow" or "must" (anything else was refused)
+    start_step, summary = (existing.next_step, existing.summary) if resumed else (0, None)
     if resumed:
-        start_step, summary, old_config = _resume_state(run_dir)
-        config_data = {**old_config, **config_data}
+        config_data = {**existing.config, **config_data}
 
-    instances = {} if disabled else build_backends(select_backends(backends), run_dir)
     _lifecycle.install(settings)
     run = Run(
         id=run_id, project=project, name=name, dir=run_dir, group=group, job_type=job_type,
@@ -120,14 +116,16 @@ def init(
 
 
 def build_backends(specs: list[BackendSpec], run_dir: Path) -> dict[str, Any]:
-    """Instantiate the selected backends; an unknown name lists the installed ones."""
+    """Instantiate the selected backends, keyed by name (or ``name@label``); an unknown name
+    lists the installed ones."""
     out: dict[str, Any] = {}
     installed = None
     for spec in specs:
-        if spec.name in out:
-            raise UsageError(f"backend {spec.name!r} is selected twice")
+        if spec.key in out:
+            raise UsageError(f"backend {spec.key!r} is selected twice; select it again under a "
+                             f"label, e.g. '{spec.name}@second'")
         if spec.instance is not None:
-            out[spec.name] = spec.instance
+            out[spec.key] = spec.instance
             continue
         if installed is None:
             installed = installed_backends()
@@ -137,16 +135,8 @@ def build_backends(specs: list[BackendSpec], run_dir: Path) -> dict[str, Any]:
                 f"{', '.join(sorted(installed)) or '(none)'}"
             )
         factory, _plugin = installed[spec.name]
-        out[spec.name] = factory(dict(spec.options), run_dir)
+        out[spec.key] = factory(dict(spec.options), run_dir)
     return out
-
-
-def _resume_state(run_dir: Path) -> tuple[int, Any, dict[str, Any]]:
-    """(next step, Summary, config) of a recorded run, from the files layout."""
-    from runlog.backends.files.reader import last_state
-
-    state = last_state(run_dir)
-    return state.next_step, state.summary, state.config
 
 
 def require_run(what: str) -> Run:

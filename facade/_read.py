@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from runlog.backends.files.reader import FilesRun, is_run_dir
+from runlog.backends.files import FilesRun, is_run_dir
 from runlog.typespec.errors import UsageError
 
 

@@ -3,14 +3,21 @@
 First match wins: the ``backends=`` argument; ``RUNLOG_BACKENDS``; ``backends`` in the
 ``[tool.runlog]`` table of the nearest ``pyproject.toml`` or in the nearest ``runlog.toml``; the
 default ``["files"]``. Options per backend come from the entry itself (``"name:opt=v,opt2=w"``
-or ``{"name": {"opt": v}}``), then ``RUNLOG_<NAME>_<OPT>`` variables, then the config file's
-``[tool.runlog.<name>]`` table, in that order of precedence.
+or ``{"name": {"opt": v}}``), then ``RUNLOG_<NAME>__<OPTION>`` variables (two underscores), then
+the config file's ``[tool.runlog.<name>]`` table, in that order of precedence.
+
+A backend selected a second time needs a label: ``"files@archive:dir=/mnt/archive"`` is the
+files backend under the key ``files@archive`` (in ``run.backends``); its variables are
+``RUNLOG_FILES_ARCHIVE__<OPTION>`` (every character other than a letter or digit of the key
+becomes ``_``) and its table ``[tool.runlog."files@archive"]``. A labelled instance takes only
+its own options, never those of the unlabelled name.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,15 +26,42 @@ import attrs
 from runlog.typespec.errors import UsageError
 
 DEFAULT_BACKENDS = ("files",)
+_KEY = re.compile(r"^([A-Za-z0-9_.-]+)(?:@([A-Za-z0-9_-]+))?$")
 
 
 @attrs.frozen
 class BackendSpec:
-    """One selected backend: its name, its options, or a ready instance."""
+    """One selected backend: its name, its options or a ready instance, and its key.
+
+    ``key`` is the name, or ``name@label`` for a labelled instance: the key of
+    ``run.backends`` and of the backend's options.
+    """
 
     name: str
     options: dict[str, Any] = attrs.field(factory=dict)
     instance: Any = None
+    key: str = attrs.field()
+
+    @key.default
+    def _key_is_name(self) -> str:
+        return self.name
+
+
+def parse_key(text: str, where: str) -> BackendSpec:
+    """``"files"`` or ``"files@archive"`` as a spec without options."""
+    match = _KEY.match(text.strip())
+    if match is None:
+        raise UsageError(
+            f"backend {text!r} in {where} is not a backend name or name@label (letters, digits, "
+            "'_', '-', '.'; a label: letters, digits, '_', '-')"
+        )
+    return BackendSpec(match.group(1), key=match.group(0))
+
+
+def env_prefix(key: str) -> str:
+    """``RUNLOG_<KEY>__``: the prefix of a backend's option variables (``files@archive`` ->
+    ``RUNLOG_FILES_ARCHIVE__``)."""
+    return "RUNLOG_" + re.sub(r"[^A-Za-z0-9]", "_", key).upper() + "__"
 
 
 def find_config_file(start: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -63,7 +97,7 @@ def parse_option_value(raw: str) -> Any:
     return value if isinstance(value, (int, float, bool)) or value is None else raw
 
 
-def _parse_entry(text: str) -> BackendSpec:
+def _parse_entry(text: str, where: str) -> BackendSpec:
     name, _, rest = text.strip().partition(":")
     options: dict[str, Any] = {}
     for part in filter(None, (p.strip() for p in rest.split(","))):
@@ -73,7 +107,7 @@ def _parse_entry(text: str) -> BackendSpec:
         options[key.strip()] = parse_option_value(value.strip())
     if not name:
         raise UsageError(f"empty backend name in {text!r}")
-    return BackendSpec(name.strip(), options)
+    return attrs.evolve(parse_key(name, where), options=options)
 
 
 def _split_env(raw: str) -> list[str]:
@@ -99,7 +133,7 @@ def _entries(value: Any, where: str) -> list[BackendSpec]:
     specs: list[BackendSpec] = []
     for entry in value:
         if isinstance(entry, str):
-            specs.append(_parse_entry(entry))
+            specs.append(_parse_entry(entry, where))
         elif isinstance(entry, Mapping):
             for name, options in entry.items():
                 if options is not None and not isinstance(options, Mapping):
@@ -107,7 +141,8 @@ def _entries(value: Any, where: str) -> list[BackendSpec]:
                         f"options of backend {name!r} in {where} must be a dict, got "
                         f"{type(options).__name__}"
                     )
-                specs.append(BackendSpec(str(name), dict(options or {})))
+                specs.append(attrs.evolve(parse_key(str(name), where),
+                                          options=dict(options or {})))
         elif hasattr(entry, "write") and hasattr(entry, "name"):
             specs.append(BackendSpec(str(entry.name), {}, entry))
         else:
@@ -142,12 +177,12 @@ def _with_defaults(
     if spec.instance is not None:
         return spec
     options: dict[str, Any] = {}
-    from_file = file_table.get(spec.name)
+    from_file = file_table.get(spec.key)
     if isinstance(from_file, Mapping):
         options.update(from_file)
-    prefix = f"RUNLOG_{spec.name.upper()}_"
+    prefix = env_prefix(spec.key)
     for key, raw in environ.items():
         if key.startswith(prefix) and len(key) > len(prefix):
             options[key[len(prefix):].lower()] = parse_option_value(raw)
     options.update(spec.options)
-    return BackendSpec(spec.name, options)
+    return attrs.evolve(spec, options=options)

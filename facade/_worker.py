@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from runlog.backends import bytes_written_of, capabilities_of
 from runlog.typespec.records import Finished, Row, RunStarted, StaleRow
 
 from . import _encoder_pool
@@ -65,9 +66,9 @@ class Worker:
         self._elsewhere = elsewhere
         self._queue: deque[Any] = deque()
         self._cap = max(1, int(settings.queue_size))
-        self._batch = max(1, int(getattr(backend, "batch_size", None) or settings.batch_size))
-        delay = getattr(backend, "batch_delay", None)
-        self._delay = float(settings.batch_delay if delay is None else delay)
+        caps = capabilities_of(backend)
+        self._batch = max(1, int(caps.batch_size or settings.batch_size))
+        self._delay = float(settings.batch_delay if caps.batch_delay is None else caps.batch_delay)
         self._drop_oldest = settings.queue_policy == "drop_oldest"
         self._block_timeout = float(settings.block_timeout)
         self._retries = int(settings.retries)
@@ -194,7 +195,7 @@ class Worker:
             "state": self.state,
             "rows": self.rows,
             "records": self.written,
-            "bytes": getattr(self.backend, "bytes_written", None),
+            "bytes": bytes_written_of(self.backend),
             "queued": 0 if disabled else queued,
             "dropped": (self.appended + self.refused - self.written) if disabled
             else self.dropped_full + self.refused,

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import runlog
+from runlog.backends import Capabilities
 from runlog.typespec.media import KINDS
 from runlog.typespec.records import Row
 
@@ -21,8 +22,7 @@ class Collector:
         name: str,
         *,
         kinds: frozenset[str] = KINDS,
-        accepts_out_of_order: bool = False,
-        stores_stale: bool = False,
+        stale_rows: bool = False,
         delay: float = 0.0,
         gate: threading.Event | None = None,
         fail_start: bool = False,
@@ -30,12 +30,8 @@ class Collector:
         batch_size: int | None = None,
     ) -> None:
         self.name = name
-        self.kinds = kinds
-        self.accepts_out_of_order = accepts_out_of_order
-        if stores_stale:
-            self.stores_stale = True
-        if batch_size is not None:
-            self.batch_size = batch_size
+        self.capabilities = Capabilities(kinds=kinds, stale_rows=stale_rows,
+                                         batch_size=batch_size)
         self.delay = delay
         self.gate = gate
         self.fail_start = fail_start

@@ -149,11 +149,10 @@ def test_finish_gives_up_on_a_backend_after_finish_timeout(gate, caplog):
 
 
 @pytest.mark.parametrize("policy", ["warn", "keep"])
-def test_stale_rows_reach_storing_backends_always_and_out_of_order_ones_under_keep(policy):
-    with plugin("t", ooo=lambda: Collector("ooo", accepts_out_of_order=True),
-                ordered=lambda: Collector("ordered"),
-                keeper=lambda: Collector("keeper", stores_stale=True)):
-        run = runlog.init(backends=["memory", "ooo", "ordered", "keeper"],
+def test_stale_rows_reach_only_backends_declaring_stale_rows_with_their_policy(policy):
+    with plugin("t", keeper=lambda: Collector("keeper", stale_rows=True),
+                ordered=lambda: Collector("ordered")):
+        run = runlog.init(backends=["memory", "keeper", "ordered", "tb"],
                           settings={**QUIET, "on_stale_step": policy})
         run.log({"a": 1}, step=5)
         with pytest.warns(runlog.StaleStepWarning) if policy == "warn" else _nothing():
@@ -161,12 +160,19 @@ def test_stale_rows_reach_storing_backends_always_and_out_of_order_ones_under_ke
         run.finish()
 
     def stale(name):
-        return [(r.step, r.current_step) for r in run.backends[name].records if type(r) is StaleRow]
+        return [(r.step, r.current_step, r.policy) for r in run.backends[name].records
+                if type(r) is StaleRow]
 
-    assert stale("memory") == stale("keeper") == [(3, 5)]
-    assert stale("ooo") == ([(3, 5)] if policy == "keep" else [])
+    assert stale("memory") == stale("keeper") == [(3, 5, policy)]
     assert stale("ordered") == []
     assert steps(run.backends["ordered"].rows) == [5]
+    # tb renders a stale row only under "keep": read back with TensorBoard's own reader
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(run.dir))
+    acc.Reload()
+    assert sorted((e.step, e.value) for e in acc.Scalars("a")) == (
+        [(3, 2.0), (5, 1.0)] if policy == "keep" else [(5, 1.0)])
 
 
 def test_stats_keys_and_counts():

@@ -217,16 +217,19 @@ def test_a_second_opener_gets_a_usage_error_naming_the_run_and_the_pid(tmp_path)
     backend = open_backend(run_dir)
     holder = rf"run 'abc' .* another live process \(pid {os.getpid()} on "
     with pytest.raises(UsageError, match=holder):
-        files.factory({}, run_dir)
+        files.factory({}, run_dir).existing_run()  # the lock is taken before the state is read
     backend.close(Finished(0, "finished", {}, 1.0))
-    files.factory({}, run_dir).close(Finished(0, "finished", {}, 1.0))  # free again after close
+    again = files.factory({}, run_dir)
+    assert again.existing_run().next_step == 0  # free again after close: a run with no rows
+    again.release()
 
 
 def test_the_lock_is_released_when_its_process_dies(tmp_path):
     run_dir = tmp_path / "proj" / "abc"
     code = (
         "import sys, os\nfrom pathlib import Path\nfrom runlog.backends import files\n"
-        f"b = files.factory({{}}, Path({str(run_dir)!r}))\nprint('locked', flush=True)\n"
+        f"b = files.factory({{}}, Path({str(run_dir)!r}))\nb.existing_run()\n"
+        "print('locked', flush=True)\n"
         "sys.stdin.readline()\nos._exit(0)\n"
     )
     child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
@@ -234,13 +237,13 @@ def test_the_lock_is_released_when_its_process_dies(tmp_path):
     try:
         assert child.stdout.readline().strip() == "locked"
         with pytest.raises(UsageError, match=f"pid {child.pid} "):
-            files.factory({}, run_dir)
+            files.factory({}, run_dir).existing_run()
     finally:
         child.kill()
         child.wait(timeout=10)
         child.stdin.close()
         child.stdout.close()
-    files.factory({}, run_dir).close(Finished(0, "finished", {}, 1.0))
+    assert files.factory({}, run_dir).existing_run() is None  # taken again: nothing recorded
 
 
 def test_different_runs_in_one_directory_do_not_block_each_other(tmp_path):

@@ -32,8 +32,6 @@ class ListBackend:
     """A backend that records rows into a list given by its options."""
 
     name = "listing"
-    kinds = frozenset()
-    accepts_out_of_order = False
 
     def __init__(self, options, run_dir):
         self.sink = options["sink"]
@@ -139,8 +137,6 @@ def _write_dist(site: Path) -> None:
 
         class Shout:
             name = "shout"
-            kinds = frozenset()
-            accepts_out_of_order = False
             def __init__(self, options, run_dir):
                 self.n = 0
             def start(self, run): pass

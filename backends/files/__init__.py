@@ -1,10 +1,11 @@
 """The ``files`` backend: the default run directory layout, and its public reader.
 
-``FilesRun``/``is_run_dir`` (in :mod:`runlog.backends.files.reader`) are how the rest of runlog
-(``runlog.read``, the CLI) reads a run directory; nothing outside this package parses its files.
+``FilesRun``, ``is_run_dir`` and ``flatten_row`` (from :mod:`runlog.backends.files.reader`) are
+how the rest of runlog (``runlog.read``, the CLI) reads a run directory; nothing outside this
+package parses its files. Resuming goes through :meth:`FilesBackend.existing_run`.
 """
 
 from .backend import FilesBackend, factory
-from .reader import FilesRun, is_run_dir
+from .reader import FilesRun, flatten_row, is_run_dir
 
-__all__ = ["FilesBackend", "FilesRun", "factory", "is_run_dir"]
+__all__ = ["FilesBackend", "FilesRun", "factory", "flatten_row", "is_run_dir"]

@@ -12,14 +12,14 @@ only ever appended whole; a line cut short by a kill is skipped by the reader an
 the run is reopened. ``summary.json`` and ``run.json`` are replaced atomically.
 
 Options (``backends=[{"files": {...}}]``, ``"files:flush_interval=5"`` or
-``RUNLOG_FILES_FLUSH_INTERVAL``): ``flush_interval`` (seconds, default 1.0; 0 writes every
-batch through at once) and ``flush_rows`` (records, default 1000).
+``RUNLOG_FILES__FLUSH_INTERVAL``): ``flush_interval`` (seconds, default 1.0; 0 writes every
+batch through at once), ``flush_rows`` (records, default 1000) and ``dir`` (another run root,
+e.g. for a second, labelled instance ``"files@archive:dir=/mnt/archive"``).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import threading
 import time
@@ -27,11 +27,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from runlog.typespec.errors import UsageError
 from runlog.typespec.jsonform import dumps, record_to_json
 from runlog.typespec.media import KINDS
 from runlog.typespec.records import FileSaved, Finished, Record, Row, RunStarted, StaleRow
 
+from .._contract import Capabilities, ExistingRun
+from ..options import Option, parse_options
 from .format import (
     HISTORY,
     RECORDS,
@@ -45,13 +46,13 @@ from .format import (
 from .io import atomic_write, count_lines, truncate_torn_tail
 from .lock import RunLock
 from .media import MediaStore
-from .reader import fold, iter_records
+from .reader import fold, is_run_dir, iter_records, last_state
 from .state import RunState
 
-#: option -> (default, type, text for errors)
-OPTIONS: dict[str, tuple[Any, type, str]] = {
-    "flush_interval": (1.0, float, "a number of seconds >= 0"),
-    "flush_rows": (1000, int, "an int >= 1"),
+OPTIONS: dict[str, Option] = {
+    "flush_interval": Option(1.0, float, "a number of seconds >= 0", minimum=0),
+    "flush_rows": Option(1000, int, "an int >= 1", minimum=1),
+    "dir": Option(None, Path, "a directory: the run goes to <dir>/<project>/<run id>"),
 }
 _LOGS = (RECORDS, HISTORY, STALE)  # append-only logs, in the order they are written out
 _AT_ONCE = (RunStarted, Finished)  # written out without waiting: run.json names the run at once
@@ -61,17 +62,15 @@ class FilesBackend:
     """Writes a run to ``run_dir`` in the files layout; holds the run lock while open."""
 
     name = "files"
-    kinds = KINDS
-    accepts_out_of_order = True
-    stores_stale = True  # receives StaleRow under every on_stale_step policy (stale.jsonl)
+    #: every kind; every StaleRow is kept (stale.jsonl); resumable
+    capabilities = Capabilities(kinds=KINDS, stale_rows=True, resume=True)
 
     def __init__(self, run_dir: Path, flush_interval: float = 1.0, flush_rows: int = 1000) -> None:
         self.run_dir = Path(run_dir)
         self.flush_interval = flush_interval
         self.flush_rows = flush_rows
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        self._run_lock = RunLock(self.run_dir)
-        self._run_lock.acquire()
+        self._run_lock: RunLock | None = None
+        self._recorded: RunState | None = None  # the state existing_run() read, for start()
         self._media = MediaStore(self.run_dir)
         self._state = RunState()
         self._lock = threading.Lock()
@@ -87,8 +86,27 @@ class FilesBackend:
         self.bytes_written = 0
 
     # -- Backend -------------------------------------------------------------------------------
+    def existing_run(self) -> ExistingRun | None:
+        """Take the run lock, then read the recorded run (None if there is none).
+
+        The lock is held until :meth:`close` (or :meth:`release`), so no other process can
+        append to the run between this read and this backend's writes; a live holder is a
+        UsageError naming its process.
+        """
+        self._take_lock()
+        if not is_run_dir(self.run_dir):
+            return None
+        self._recorded = state = last_state(self.run_dir, self._media)
+        return ExistingRun(state.next_step, state.summary, state.config)
+
+    def release(self) -> None:
+        """The run was refused: release the run lock."""
+        if self._run_lock is not None:
+            self._run_lock.release()
+
     def start(self, run: RunStarted) -> None:
         """Open the logs for appending; an existing run (resume) is repaired first."""
+        self._take_lock()
         with self._lock:
             if (self.run_dir / RECORDS).exists():
                 self._reopen()
@@ -151,9 +169,16 @@ class FilesBackend:
                 for f in self._files.values():
                     f.close()
                 self._files.clear()
-                self._run_lock.release()
+                self.release()
 
     # -- internals -----------------------------------------------------------------------------
+    def _take_lock(self) -> None:
+        if self._run_lock is None:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            lock = RunLock(self.run_dir)
+            lock.acquire()
+            self._run_lock = lock
+
     def _write_out(self, sync: bool) -> None:
         """Buffered lines to the OS (records first), then the caches; ``sync`` fsyncs all."""
         if sync:
@@ -196,7 +221,7 @@ class FilesBackend:
         """Resume: cut torn tails, fold the records so far, rebuild caches that lag behind."""
         for name in _LOGS:
             truncate_torn_tail(self.run_dir / name)
-        self._state = state = fold(self.run_dir, self._media)
+        self._state = state = self._recorded or fold(self.run_dir, self._media)
         if (count_lines(self.run_dir / HISTORY) != state.rows
                 or count_lines(self.run_dir / STALE) != state.stale):
             self._rebuild_logs()
@@ -226,29 +251,12 @@ def _write_all(f: BinaryIO, data: bytes) -> None:
         view = view[f.write(view):]
 
 
-def parse_options(options: dict[str, Any]) -> dict[str, Any]:
-    """Validated keyword arguments for :class:`FilesBackend`; a bad option is a UsageError."""
-    unknown = sorted(set(options) - set(OPTIONS))
-    if unknown:
-        accepted = ", ".join(f"{k} ({text})" for k, (_, _, text) in OPTIONS.items())
-        raise UsageError(f"files backend: unknown option(s) {', '.join(unknown)}; "
-                         f"accepted: {accepted}")
-    out = {}
-    for key, (default, kind, text) in OPTIONS.items():
-        value = options.get(key, default)
-        ok = (
-            not isinstance(value, bool) and isinstance(value, (int, float))
-            and (kind is float or float(value).is_integer())
-            and math.isfinite(value) and value >= (0 if kind is float else 1)
-        )
-        if not ok:
-            raise UsageError(f"files backend: option {key} must be {text}, got {value!r} "
-                             f"({type(value).__name__})")
-        out[key] = kind(value)
-    return out
-
-
 def factory(options: dict[str, Any], run_dir: Path) -> FilesBackend:
-    """Build the files backend for ``run_dir`` (takes the run lock: a second live opener of the
-    same run gets a UsageError naming the process that has it)."""
-    return FilesBackend(run_dir, **parse_options(options))
+    """Build the files backend for ``run_dir``, or ``<dir>/<project>/<run id>`` with the option
+    ``dir``. The run lock is taken by :meth:`FilesBackend.existing_run` (or ``start``): a second
+    live opener of the same run gets a UsageError naming the process that has it."""
+    parsed = parse_options("files", options, OPTIONS)
+    root = parsed.pop("dir")
+    if root is not None:
+        run_dir = root / run_dir.relative_to(run_dir.parents[1])
+    return FilesBackend(run_dir, **parsed)

@@ -70,8 +70,8 @@ def fold(run_dir: Path, media: MediaStore | None = None) -> RunState:
     return state
 
 
-def last_state(run_dir: Path) -> RunState:
-    """Where a recorded run stands, for resuming it.
+def last_state(run_dir: Path, media: MediaStore | None = None) -> RunState:
+    """Where a recorded run stands, for resuming it (``FilesBackend.existing_run``).
 
     Returns a :class:`~runlog.backends.files.state.RunState`: ``next_step`` (last committed
     step + 1), ``summary`` (a ``runlog.typespec.Summary`` holding every leaf so far),
@@ -79,7 +79,7 @@ def last_state(run_dir: Path) -> RunState:
     is ignored; the files backend truncates it when it reopens the run.
     """
     _check_run_dir(run_dir)
-    return fold(run_dir)
+    return fold(run_dir, media)
 
 
 class FilesRun:

@@ -5,9 +5,11 @@
 the option ``logdir=ROOT`` the events go to ``ROOT/<run id>`` instead. See ``docs/backends/tb.md``.
 
 Events are written synchronously, on the backend's worker, into one event file per writer
-(named with the pid and a random suffix, so two writers never clobber each other; a resumed
-run adds a file). There is no tensorboardX queue or thread in between, so :meth:`flush` is a
-real barrier: when it returns, everything written is on disk and readable.
+(named with the time in ns, the pid and a random suffix, so two writers never clobber each
+other; a resumed run adds a file that sorts after the earlier ones). There is no tensorboardX
+queue or thread in between, so :meth:`flush` is a real barrier: when it returns, everything
+written is on disk and readable. A resumed run's state is read back from its event files
+(:mod:`runlog.backends.tb.events`).
 """
 
 from __future__ import annotations
@@ -35,12 +37,15 @@ from runlog.typespec.records import (
 )
 from runlog.typespec.summary import split_metric_name
 
+from .._contract import Capabilities, ExistingRun
+from ..options import Option, parse_options
+
 try:
     from tensorboardX.event_file_writer import EventsWriter
     from tensorboardX.proto.event_pb2 import Event
     from tensorboardX.proto.summary_pb2 import Summary
 
-    from . import hparams, media
+    from . import events, hparams, media
     from .tags import CONFIG_TAG, KEYMAP_TAG, SUMMARY_TAG, encode, sub_tag
 except ModuleNotFoundError as exc:  # the `tb` extra is not installed
     if exc.name is None or not exc.name.startswith("tensorboardX"):
@@ -54,34 +59,26 @@ logger = logging.getLogger("runlog.backends.tb")
 KeyPath = tuple[str, ...]
 #: default seconds between automatic flushes while records keep coming
 FLUSH_SECS = 5.0
-OPTIONS = {"logdir": "a directory: events go to <logdir>/<run id>",
-           "flush_secs": "seconds between automatic flushes (default 5; 0 = every batch)"}
+OPTIONS = {
+    "logdir": Option(None, Path, "a path: events go to <logdir>/<run id>"),
+    "flush_secs": Option(FLUSH_SECS, float, "a number >= 0: seconds between automatic flushes "
+                         "(default 5; 0 = every batch)", minimum=0),
+}
 
 
 class TBBackend:
     """Renders IR records as TensorBoard events: scalars, text, media, hparams, summary."""
 
     name = "tb"
-    #: every kind: what TensorBoard cannot show (a ``file``, an mp4, a glb) becomes a text note
-    kinds = KINDS
-    accepts_out_of_order = True
+    #: every kind: what TensorBoard cannot show (a ``file``, an mp4, a glb) becomes a text note;
+    #: StaleRow records are rendered only under ``on_stale_step="keep"``; resumable
+    capabilities = Capabilities(kinds=KINDS, stale_rows=True, resume=True)
 
     def __init__(self, options: dict[str, Any], run_dir: Path) -> None:
-        unknown = sorted(set(options) - set(OPTIONS))
-        if unknown:
-            raise UsageError(f"tb backend: unknown option(s) {unknown}; accepted: "
-                             + "; ".join(f"{k} ({v})" for k, v in OPTIONS.items()))
-        root = options.get("logdir")
-        if root is not None and not isinstance(root, (str, os.PathLike)):
-            raise UsageError(f"tb backend: logdir must be a path, got {type(root).__name__}")
-        flush_secs = options.get("flush_secs", FLUSH_SECS)
-        if isinstance(flush_secs, bool) or not isinstance(flush_secs, (int, float)) or not (
-            flush_secs >= 0
-        ):
-            raise UsageError(f"tb backend: flush_secs must be a number >= 0, got {flush_secs!r}")
-        self._root = None if root is None else Path(root).expanduser()
+        parsed = parse_options("tb", options, OPTIONS)
+        self._root: Path | None = parsed["logdir"]
         self._run_dir = Path(run_dir)
-        self._flush_secs = float(flush_secs)
+        self._flush_secs: float = parsed["flush_secs"]
         #: the directory holding this run's event files (set by :meth:`start`)
         self.logdir: Path | None = None
         self._writer: Any = None
@@ -99,11 +96,24 @@ class TBBackend:
         self._warned: set[tuple[str, str]] = set()
 
     # -- Backend ---------------------------------------------------------------------------
+    def existing_run(self) -> ExistingRun | None:
+        """The run recorded in this run's event files (None if there are none): the next step,
+        the summary and the config (see :func:`~runlog.backends.tb.events.recorded_run`)."""
+        recorded = events.recorded_run(self._logdir(self._run_dir.name))
+        if recorded is None:
+            return None
+        self._mapped.update(recorded.tags)  # tags already in a keymap are not mapped again
+        return recorded.existing
+
+    def release(self) -> None:
+        """Nothing is held before :meth:`start`."""
+
     def start(self, run: RunStarted) -> None:
         """Open a new event file in the run's log directory."""
-        self.logdir = self._run_dir if self._root is None else self._root / run.id
+        self.logdir = self._logdir(run.id)
         self.logdir.mkdir(parents=True, exist_ok=True)
-        suffix = f".{os.getpid()}.{uuid.uuid4().hex[:8]}"
+        # nanoseconds first: a resumed session's file sorts (and is read) after the earlier ones
+        suffix = f".{time.time_ns()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
         self._writer = EventsWriter(str(self.logdir / "events"), suffix)
         self._flushed_at = time.monotonic()
 
@@ -144,6 +154,9 @@ class TBBackend:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+    def _logdir(self, run_id: str) -> Path:
+        return self._run_dir if self._root is None else self._root / run_id
 
     # -- records ---------------------------------------------------------------------------
     def _started(self, run: RunStarted) -> None:
