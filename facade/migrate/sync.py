@@ -54,6 +54,7 @@ def sync(
     """
     from runlog._dispatch import Dispatcher
     from runlog._init import build_backends
+    from runlog._resume import release
     from runlog._selection import select_backends
     from runlog._settings import Settings
     from runlog.backends.files import FilesRun
@@ -82,6 +83,7 @@ def sync(
                 if keep(record):
                     count(label, record)
         report.sent = {label: (first, n) for label, (first, n) in sent.items()}
+        release(backends)
         return report
     resolved = Settings.resolve(settings)
     dispatchers = {label: Dispatcher({label: backend}, resolved, run_dir)
