@@ -31,7 +31,8 @@ from runlog.backends.files import FilesRun, flatten_row, is_run_dir
 from runlog.backends.files.media import is_media_ref
 from runlog.typespec.errors import DataError, Error
 
-from ._cli_server import serve_command, sync_command
+from . import _cli_migrate
+from ._cli_server import serve_command
 from ._read import default_root, read
 
 _BLOCKS = "▁▂▃▄▅▆▇█"
@@ -62,7 +63,6 @@ def cli() -> None:
 
 
 cli.add_command(serve_command)
-cli.add_command(sync_command)
 
 
 @cli.command("ls")
@@ -170,6 +170,9 @@ def backends_command() -> None:
     for name, (factory, plugin) in sorted(installed_backends().items()):
         table.add_row(Text(plain(name)), Text(plain(plugin)), Text(plain(_dotted(factory))))
     out.print(table)
+
+
+_cli_migrate.register(cli)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,13 +37,10 @@ def serve_command(root: Path, host: str, port: int, token: str | None,
     serve(root, host, port, token, targets, **limits)
 
 
-@click.command("sync")
-@click.argument("spool", required=False, type=click.Path(path_type=Path))
-@click.option("--url", help="Collector to send to (default: the one each run was logged to).")
-@click.option("--token", envvar="RUNLOG_HTTP_TOKEN", help="Bearer token for the collector.")
-def sync_command(spool: Path | None, url: str | None, token: str | None) -> None:
-    """Deliver batches the http backend could not send (SPOOL, default
-    $RUNLOG_DIR/.http-spool or ./runlog/.http-spool)."""
+def deliver_spool(spool: Path | None, url: str | None, token: str | None) -> None:
+    """Deliver batches the http backend could not send (``spool``, default
+    ``$RUNLOG_DIR/.http-spool`` or ``./runlog-runs/.http-spool``): ``runlog sync`` without
+    ``--to``."""
     from runlog.backends.http.delivery import deliver
     from runlog.backends.http.spool import iter_spools
     from runlog.backends.http.transport import Collector

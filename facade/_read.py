@@ -52,7 +52,7 @@ def read(path: str | os.PathLike, root: str | os.PathLike | None = None) -> Any:
 
     ``path`` is a run directory (``<dir>/<project>/<run id>``), or ``project/id`` or ``id``
     under ``root`` (default ``$RUNLOG_DIR`` or ``./runlog-runs``), or a collector's run
-    ``http://host:port/<project>/<id>`` (token from ``$RUNLOG_HTTP_TOKEN``).
+    ``http://host:port/<project>/<id>`` (token from ``$RUNLOG_HTTP__TOKEN``).
     """
     if isinstance(path, str) and path.startswith(("http://", "https://")):
         from runlog.backends.http.reader import HttpRun

@@ -17,7 +17,7 @@ from runlog.backends.http.transport import Collector as Client
 
 @pytest.mark.parametrize(("options", "words"), [
     ({"url": "http://127.0.0.1:1", "bogus": 1}, ["unknown option", "bogus", "accepted"]),
-    ({}, ["url", "RUNLOG_HTTP_URL", "NoneType"]),
+    ({}, ["url", "RUNLOG_HTTP__URL", "NoneType"]),
     ({"url": "ftp://x"}, ["url", "http://host:port"]),
     ({"url": "http://127.0.0.1:1", "timeout": "soon"}, ["timeout", "'soon'", "str", "> 0"]),
     ({"url": "http://127.0.0.1:1", "retry_for": -1}, ["retry_for", "-1", "int"]),
@@ -37,8 +37,8 @@ def test_unknown_option_through_init(tmp_path: Path) -> None:
 
 def test_url_and_token_from_the_environment(tmp_path: Path, monkeypatch) -> None:
     with Collector(tmp_path / "D", token="12345") as collector:
-        monkeypatch.setenv("RUNLOG_HTTP_URL", collector.url)
-        monkeypatch.setenv("RUNLOG_HTTP_TOKEN", "12345")
+        monkeypatch.setenv("RUNLOG_HTTP__URL", collector.url)
+        monkeypatch.setenv("RUNLOG_HTTP__TOKEN", "12345")
         run = runlog.init(project="p", id="env", backends=["http"], settings=NO_SIGNALS)
         run.log({"x": 1})
         run.finish()

@@ -153,6 +153,6 @@ def test_a_wrong_token_is_one_clear_error_and_the_data_stays_spooled(
         spool = tmp_path / "runlog" / ".http-spool"
         refused = run_cli("sync", str(spool), "--token", "wrong")
         assert refused.returncode == 1 and "401" in refused.stderr
-        result = run_cli("sync", str(spool), env={"RUNLOG_HTTP_TOKEN": "right"})
+        result = run_cli("sync", str(spool), env={"RUNLOG_HTTP__TOKEN": "right"})
         assert result.returncode == 0, result.stderr
     assert steps(tmp_path / "D" / "p" / "tok") == list(range(30))

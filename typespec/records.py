@@ -31,6 +31,8 @@ class RunStarted:
     resumed: bool = False
     resumed_step: int | None = None
     backends: tuple[str, ...] = ()
+    #: where an imported run came from (``{"tool": "tensorboard", ...}``); None if logged live
+    origin: dict[str, Any] | None = None
 
 
 @attrs.frozen(slots=True)

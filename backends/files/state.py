@@ -113,6 +113,7 @@ class RunState:
             "pid": pid,
             "runlog_version": started.version if started else None,
             "backends": list(started.backends) if started else [],
+            "origin": started.origin if started else None,
             "sessions": self.sessions,
             "resumed_step": started.resumed_step if started else None,
             "rows": self.rows,

@@ -7,7 +7,7 @@ collector before it is forgotten. A collector that is down, slow or restarting c
 a longer spool; whatever is still spooled when the run ends is delivered by the next run of the
 same id or by ``runlog sync``. See ``docs/backends/http.md``.
 
-Options (``"http:url=http://host:8080"``, ``{"http": {...}}`` or ``RUNLOG_HTTP_URL`` ...):
+Options (``"http:url=http://host:8080"``, ``{"http": {...}}`` or ``RUNLOG_HTTP__URL`` ...):
 ``url`` (required), ``token``, ``spool`` (directory, default ``<run root>/.http-spool``),
 ``timeout`` (seconds per request, 10), ``retry_for`` (seconds a request is retried, 30),
 ``close_timeout`` (seconds ``finish()`` waits for delivery, 30).
@@ -16,7 +16,6 @@ Options (``"http:url=http://host:8080"``, ``{"http": {...}}`` or ``RUNLOG_HTTP_U
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import uuid
 from collections.abc import Sequence
@@ -31,6 +30,7 @@ from runlog.typespec.records import Finished, Record, RunStarted
 from runlog.typespec.summary import Summary
 
 from .._contract import Capabilities, ExistingRun
+from ..options import Option, parse_options
 from .delivery import deliver
 from .protocol import NAME, media_ref
 from .spool import RunSpool
@@ -39,13 +39,14 @@ from .transport import AuthError, Collector, CollectorError, TransientError
 logger = logging.getLogger("runlog")
 
 #: option -> (default, text for errors); numbers must be finite and > 0
-OPTIONS: dict[str, tuple[Any, str]] = {
-    "url": (None, "the collector's base URL, http://host:port"),
-    "token": (None, "a bearer token (str)"),
-    "spool": (None, "a directory for undelivered batches"),
-    "timeout": (10.0, "seconds per request, > 0"),
-    "retry_for": (30.0, "seconds a request is retried, > 0"),
-    "close_timeout": (30.0, "seconds finish() waits for delivery, >= 0"),
+OPTIONS: dict[str, Option] = {
+    "url": Option(None, str, "the collector's base URL, http://host:port"),
+    "token": Option(None, str, "a bearer token"),
+    "spool": Option(None, Path, "a directory for undelivered batches"),
+    "timeout": Option(10.0, float, "seconds per request, > 0", minimum=1e-6),
+    "retry_for": Option(30.0, float, "seconds a request is retried, > 0", minimum=1e-6),
+    "close_timeout": Option(30.0, float, "seconds finish() waits for delivery, >= 0",
+                            minimum=0.0),
 }
 _SYSTEM = {("_step",), ("_runtime",), ("_timestamp",)}
 _IDLE_WAIT = 1.0  # the sender looks at the spool at least this often
@@ -231,33 +232,19 @@ class HttpBackend:
         return f"<HttpBackend {self.url} {self.spool.project}/{self.spool.run_id}>"
 
 
-def parse_options(options: dict[str, Any]) -> dict[str, Any]:
+def http_options(options: dict[str, Any]) -> dict[str, Any]:
     """Validated keyword arguments for :class:`HttpBackend`; a bad option is a UsageError."""
-    accepted = "; ".join(f"{k} ({text})" for k, (_, text) in OPTIONS.items())
-    unknown = sorted(set(options) - set(OPTIONS))
-    if unknown:
-        raise UsageError(f"http backend: unknown option(s) {', '.join(unknown)}; "
-                         f"accepted: {accepted}")
-    url = options.get("url")
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise UsageError(f"http backend: option url must be {OPTIONS['url'][1]} (set it as "
-                         f"'http:url=...' or RUNLOG_HTTP_URL), got {url!r} "
+    token = options.get("token")
+    if isinstance(token, int) and not isinstance(token, bool):
+        options = {**options, "token": str(token)}  # digits arrive from the environment as int
+    out = parse_options("http", options, OPTIONS)
+    url = out["url"]
+    if url is None or not url.startswith(("http://", "https://")):
+        raise UsageError(f"http backend: option url must be {OPTIONS['url'].text} (set it as "
+                         f"'http:url=...' or RUNLOG_HTTP__URL), got {url!r} "
                          f"({type(url).__name__})")
-    out: dict[str, Any] = {"url": url}
-    for key, kinds in (("token", (str, int)), ("spool", (str, Path))):
-        value = options.get(key)  # a token of digits arrives from the environment as an int
-        if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
-            raise UsageError(f"http backend: option {key} must be {OPTIONS[key][1]}, got "
-                             f"{value!r} ({type(value).__name__})")
-        out[key] = None if value is None else str(value)
-    for key in ("timeout", "retry_for", "close_timeout"):
-        value = options.get(key, OPTIONS[key][0])
-        ok = (not isinstance(value, bool) and isinstance(value, (int, float))
-              and math.isfinite(value) and (value >= 0 if key == "close_timeout" else value > 0))
-        if not ok:
-            raise UsageError(f"http backend: option {key} must be {OPTIONS[key][1]}, got "
-                             f"{value!r} ({type(value).__name__})")
-        out[key] = float(value)
+    if out["spool"] is not None:
+        out["spool"] = str(out["spool"])
     return out
 
 
@@ -268,4 +255,4 @@ def factory(options: dict[str, Any], run_dir: Path) -> HttpBackend:
         if not NAME.match(value):
             raise UsageError(f"http backend: {what} {value!r} cannot be sent to a collector; "
                              "use letters, digits, '_', '-' and '.'")
-    return HttpBackend(run_dir, **parse_options(options))
+    return HttpBackend(run_dir, **http_options(options))

@@ -1,6 +1,6 @@
 """``runlog.read("http://host:port/<project>/<run id>")``: a read-only view of a collector's run.
 
-The token comes from ``RUNLOG_HTTP_TOKEN``. Media values are fetched from the collector when
+The token comes from ``RUNLOG_HTTP__TOKEN``. Media values are fetched from the collector when
 the history or summary is read.
 """
 
@@ -37,7 +37,7 @@ class HttpRun:
 
     def __init__(self, url: str, token: str | None = None) -> None:
         base, self.project, self.id = split_run_url(url)
-        self._collector = Collector(base, token or os.environ.get("RUNLOG_HTTP_TOKEN"),
+        self._collector = Collector(base, token or os.environ.get("RUNLOG_HTTP__TOKEN"),
                                     retry_for=10.0)
         self._path = run_path(self.project, self.id)
         meta = self._collector.get_run(self.project, self.id)
