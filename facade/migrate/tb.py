@@ -60,7 +60,13 @@ def import_tb(
 
 
 def _events(folder: Path) -> Iterator[Any]:
-    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+    try:
+        from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+    except ModuleNotFoundError as exc:
+        raise UsageError(
+            "reading TensorBoard event files needs the 'tensorboard' package: "
+            f"pip install tensorboard ({exc})"
+        ) from None
 
     for path in sorted(p for p in folder.iterdir() if _EVENTS in p.name and p.is_file()):
         yield from EventFileLoader(str(path)).Load()
