@@ -119,7 +119,8 @@ class Dispatcher:
                 "rows": len(rows) if isinstance(rows, list) else None,
                 "records": len(records) if isinstance(records, list) else None,
                 "bytes": getattr(backend, "bytes_written", None),
-                "queued": 0, "dropped": 0, "errors": 0, "flush_lag_s": 0.0, "error": None,
+                "queued": 0, "dropped": 0, "errors": 0, "skipped": 0, "flush_lag_s": 0.0,
+                "error": None,
             }
         return out
 
@@ -128,7 +129,7 @@ class Dispatcher:
         """Wait for each ``wait(slice)`` to return True, until ``deadline``; a worker that makes
         no progress for ``block_timeout`` meanwhile is given up. Returns the workers not done."""
         stall = float(self._settings.block_timeout)
-        seen = {w: (w.progress, _now()) for w, _ in waits}
+        seen = {w: (w.heartbeat(), _now()) for w, _ in waits}
         pending = list(waits)
         while pending:
             worker, wait = pending[0]
@@ -138,9 +139,9 @@ class Dispatcher:
             if worker.state == "disabled" or wait(left):
                 pending.pop(0)
                 continue
-            progress, since = seen[worker]
-            if worker.progress != progress:
-                seen[worker] = (worker.progress, _now())
+            beat, since = seen[worker]
+            if worker.heartbeat() != beat:
+                seen[worker] = (worker.heartbeat(), _now())
             elif _now() - since >= stall:
                 worker.give_up(f"it made no progress for {stall:g} s (block_timeout)")
                 pending.pop(0)
