@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from runlog.backends._contract import bytes_written_of
 from runlog.typespec.fallback import iter_media
 from runlog.typespec.records import Finished, Row, RunStarted, StaleRow
 
@@ -148,9 +149,11 @@ class Worker:
         return self._bytes_in - self._bytes_dropped - self._bytes_out
 
     def heartbeat(self) -> int:
-        """Grows while the backend makes progress: completed calls, and media encoded while a
-        batch is in flight (a backend encoding a large batch is working, not stuck)."""
-        return self.progress + (_encoder_pool.encoded_count() if self._inflight else 0)
+        """Grows while the backend makes progress: completed calls, media encoded while a batch
+        is in flight, bytes the backend reports written (a backend encoding or writing a large
+        batch is working, not stuck)."""
+        busy = _encoder_pool.encoded_count() if self._inflight else 0
+        return self.progress + busy + (bytes_written_of(self.backend) or 0)
 
     def _full(self) -> bool:
         """No room for another record: ``queue_size`` records, or ``queue_bytes`` (a record

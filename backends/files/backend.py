@@ -90,8 +90,7 @@ class FilesBackend:
         self._ticker: threading.Thread | None = None
         #: the error of the last write-out if it failed (what it did not write is still pending)
         self._failed: OSError | None = None
-        #: bytes appended to the logs so far (``run.stats``)
-        self.bytes_written = 0
+        self._log_bytes = 0  # bytes appended to the logs so far
 
     # -- Backend -------------------------------------------------------------------------------
     def start(self, run: RunStarted) -> None:
@@ -165,6 +164,11 @@ class FilesBackend:
                 self._files.clear()
                 self._run_lock.release()
 
+    @property
+    def bytes_written(self) -> int:
+        """Bytes written so far: log lines and media files (``run.stats``)."""
+        return self._log_bytes + self._media.bytes_written
+
     # -- internals -----------------------------------------------------------------------------
     def _write_out(self, sync: bool) -> None:
         """Buffered lines to the OS (records first), then the caches; ``sync`` fsyncs all.
@@ -180,7 +184,7 @@ class FilesBackend:
                 if lines:
                     data = b"\n".join(lines) + b"\n"
                     log.append(data)
-                    self.bytes_written += len(data)
+                    self._log_bytes += len(data)
                     lines.clear()
                 if sync:
                     log.sync()

@@ -33,6 +33,8 @@ class MediaStore:
         self.run_dir = run_dir
         self._known: set[str] = set()
         self._unsynced: list[Path] = []
+        #: bytes of the media files written so far
+        self.bytes_written = 0
 
     def store(self, payload: Payload) -> str:
         """Write the payload once (temporary name, then rename); returns ``media/<sha>.<ext>``."""
@@ -47,6 +49,7 @@ class MediaStore:
             write_new(tmp, payload.data)
             os.replace(tmp, path)
             self._unsynced.append(path)
+            self.bytes_written += payload.size
         self._known.add(ref)
         return ref
 

@@ -1,0 +1,104 @@
+"""A record a backend cannot render costs that record alone; a plugin raising SystemExit or
+KeyboardInterrupt does not end its worker; a backend busy encoding is not given up on."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+import runlog
+from _dispatch_helpers import Collector, plugin, steps
+from runlog.backends import files
+from runlog.typespec.records import Finished, Row, RunStarted
+
+N_IMAGES = 40
+QUICK = {"handle_signals": False, "retries": 1, "retry_backoff": 0.01}
+
+
+class Picky(Collector):
+    """Cannot render a row whose ``x`` is 13; raises ``error`` for it."""
+
+    def __init__(self, name: str, error: BaseException) -> None:
+        super().__init__(name)
+        self.error = error
+
+    def write(self, records: Sequence[Any]) -> None:
+        if any(type(r) is Row and r.values.get(("x",)) == 13 for r in records):
+            raise self.error
+        super().write(records)
+
+
+def test_a_record_the_backend_cannot_render_is_skipped_alone(caplog):
+    with plugin("t", picky=lambda: Picky("picky", ValueError("cannot render 13"))):
+        run = runlog.init(backends=["picky", "memory"], settings=QUICK)
+        for i in range(300):
+            run.log({"x": i})
+        run.finish()
+        backend = run.backends["picky"]
+    assert steps(backend.rows) == [i for i in range(300) if i != 13]
+    stats = run.stats["backends"]["picky"]
+    assert (stats["state"], stats["skipped"], stats["rows"]) == ("ok", 1, 299)
+    assert backend.finished is not None
+    assert any("skipped a record it could not write (Row of step 13)" in r.getMessage()
+               for r in caplog.records)
+
+
+@pytest.mark.parametrize("error", [SystemExit(3), KeyboardInterrupt()])
+def test_a_plugin_raising_systemexit_or_keyboardinterrupt_keeps_its_worker(error):
+    with plugin("t", picky=lambda: Picky("picky", error)):
+        run = runlog.init(backends=["picky"], settings={**QUICK, "block_timeout": 60})
+        for i in range(100):
+            run.log({"x": i})
+        run.finish()
+        backend = run.backends["picky"]
+    assert steps(backend.rows) == [i for i in range(100) if i != 13]
+    assert run.stats["backends"]["picky"]["state"] == "ok"
+    assert backend.finished is not None  # the worker lived to close it
+
+
+def test_a_backend_that_fails_every_record_is_disabled_not_skipped_forever():
+    with plugin("t", broken=lambda: Collector("broken", fail_write=-1)):
+        run = runlog.init(backends=["broken"], settings={**QUICK, "finish_timeout": 30})
+        for i in range(50):
+            run.log({"x": i})
+        run.finish()
+    stats = run.stats["backends"]["broken"]
+    assert stats["state"] == "disabled"
+    assert stats["skipped"] == 0  # an OSError blames the backend, not the records
+
+
+def test_a_record_the_files_backend_cannot_encode_leaves_the_buffer_intact(tmp_path):
+    run_dir = tmp_path / "p" / "r"
+    backend = files.factory({"flush_interval": 60}, run_dir)
+    first = RunStarted(id="r", project="p", name="r", start_time=1.0, config={}, host="h",
+                       version="0")
+    backend.start(first)
+    backend.write([first])
+    backend.write([Row(i, 1.0, 0.0, {("x",): i}) for i in range(10)])  # buffered, not written
+    with pytest.raises(UnicodeEncodeError):
+        backend.write([Row(10, 1.0, 0.0, {("name",): "lone \udcff surrogate"})])
+    backend.write([Row(11, 1.0, 0.0, {("x",): 11})])
+    backend.close(Finished(0, "finished", {}, 2.0, 11))
+    assert [row["x"] for row in runlog.read(run_dir).history] == [*range(10), 11]
+
+
+def test_finish_waits_for_a_backend_busy_encoding_longer_than_block_timeout():
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(0)
+    images = [rng.integers(0, 255, (512, 512, 3), dtype=np.uint8) for _ in range(4)]
+    run = runlog.init(backends=["files"], settings={
+        "handle_signals": False, "block_timeout": 1.0, "finish_timeout": 120,
+    })
+    for i in range(N_IMAGES):  # one batch whose encoding takes several block_timeouts
+        run.log({"img": runlog.Image(images[i % 4] ^ (i % 251)), "i": i})
+    started = time.monotonic()
+    run.finish()
+    took = time.monotonic() - started
+    stats = run.stats["backends"]["files"]
+    assert (stats["state"], stats["rows"]) == ("ok", N_IMAGES), (stats, took)
+    assert took > 1.0  # it did take longer than block_timeout
+    back = runlog.read(run.dir)
+    assert [row["i"] for row in back.history] == list(range(N_IMAGES))
+
