@@ -196,3 +196,22 @@ def test_a_media_extension_that_could_leave_media_is_refused_when_written(tmp_pa
     with pytest.raises(DataError, match=r"extension '\.\./x' is not accepted"):
         store.store(Payload(b"data", "../x", "text/plain"))
     assert store.store(Payload(b"data", "plot.json", "application/json")).endswith(".plot.json")
+
+
+def test_run_save_with_a_wildcard_does_not_follow_symbolic_links(tmp_path):
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "key.pem").write_text("private")
+    out = tmp_path / "out"
+    (out / "sub").mkdir(parents=True)
+    (out / "sub" / "model.txt").write_text("weights")
+    os.symlink(secret, out / "etc")
+    os.symlink(secret / "key.pem", out / "key.pem")
+    run = runlog.init(project="p", id="s", dir=tmp_path / "runs", backends=["files"],
+                      settings={"handle_signals": False})
+    with pytest.warns(UserWarning, match="skipped 2 match"):
+        names = run.save(str(out / "**"))
+    assert run.save(str(out / "key.pem")) == ["key.pem"]  # named without wildcards: as given
+    run.finish()
+    assert names == ["sub/model.txt"]
+    assert sorted(runlog.read(run.dir).files) == ["key.pem", "sub/model.txt"]
