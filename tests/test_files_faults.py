@@ -215,3 +215,22 @@ def test_run_save_with_a_wildcard_does_not_follow_symbolic_links(tmp_path):
     run.finish()
     assert names == ["sub/model.txt"]
     assert sorted(runlog.read(run.dir).files) == ["key.pem", "sub/model.txt"]
+
+
+def test_crafted_saved_file_names_and_planted_links_are_refused_on_read(tmp_path):
+    root = tmp_path / "runs"
+    run = runlog.init(project="p", id="f", dir=root, backends=["files"],
+                      settings={"handle_signals": False})
+    (tmp_path / "notes.txt").write_text("mine")
+    run.save(str(tmp_path / "notes.txt"))
+    run.finish()
+    run_dir = root / "p" / "f"
+    os.symlink(tmp_path / "notes.txt", run_dir / "files" / "planted.txt")
+    assert sorted(runlog.read(run_dir).files) == ["notes.txt"]
+
+    records = run_dir / "records.jsonl"
+    text = records.read_text(encoding="utf-8")
+    records.write_text(text.replace('"name":"notes.txt"', '"name":"../../outside.txt"'),
+                       encoding="utf-8")
+    with pytest.raises(DataError, match="must be a relative path"):
+        list(runlog.read(run_dir).records())
