@@ -89,7 +89,7 @@ class FilesBackend:
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         #: the error of the last write-out if it failed (what it did not write is still pending)
-        self._failed: OSError | None = None
+        self._failed: Exception | None = None
         self._log_bytes = 0  # bytes appended to the logs so far
 
     # -- Backend -------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ class FilesBackend:
                 meta = json.dumps(state.run_json(pid=os.getpid()), indent=2, ensure_ascii=False)
                 atomic_write(self.run_dir / RUN_JSON, meta.encode("utf-8"), sync)
                 self._caches_dirty = False
-        except OSError as exc:
+        except Exception as exc:
             self._failed = exc
             raise
         self._failed = None
@@ -206,7 +206,7 @@ class FilesBackend:
         """Write out; a failure is kept in ``_failed`` and retried later (nothing is lost)."""
         try:
             self._write_out(sync=False)
-        except OSError:
+        except Exception:  # noqa: BLE001 - kept in _failed, raised by the next write or flush
             pass
 
     def _tick(self) -> None:
