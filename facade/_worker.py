@@ -290,6 +290,7 @@ class Worker:
         self._inflight = batch
         self._since = _now() if q else None
         self.taken += len(batch)
+        self._notify_blocked()  # room by count now; by bytes once the batch is written
         try:
             error, _ = self._try("write", self._write, batch)
             if error is None:
@@ -302,9 +303,12 @@ class Worker:
         finally:
             self._inflight = []
             self._bytes_out += size
-            if self._blocked:
-                with self._cond:
-                    self._cond.notify_all()
+            self._notify_blocked()
+
+    def _notify_blocked(self) -> None:
+        if self._blocked:
+            with self._cond:
+                self._cond.notify_all()
 
     def _write_one(self, batch: list[Any], failed_once: bool) -> None:
         """Write one record (or, after an ``OSError``, the whole batch) with retries; a single
@@ -320,12 +324,15 @@ class Worker:
             return
         self._skip_streak += 1
         self.skipped += 1
+        self.state = "ok"  # the record is given up, not the backend
         logger.warning("runlog: backend %r skipped a record it could not write (%s): %s; "
                        "run.stats counts skipped records", self.name, _describe(batch[0]),
                        self.error)
 
     def _wrote(self, batch: list[Any]) -> None:
         self._skip_streak = 0
+        if self.state == "retrying":
+            self.state = "ok"
         self.written += len(batch)
         self.rows += sum(1 for r in batch if type(r) is Row)
 

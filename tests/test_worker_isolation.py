@@ -33,7 +33,11 @@ class Picky(Collector):
 def test_a_record_the_backend_cannot_render_is_skipped_alone(caplog):
     with plugin("t", picky=lambda: Picky("picky", ValueError("cannot render 13"))):
         run = runlog.init(backends=["picky", "memory"], settings=QUICK)
-        for i in range(300):
+        for i in range(14):
+            run.log({"x": i})
+        run.flush()  # 13 is the last record of a batch here
+        assert run.stats["backends"]["picky"]["state"] == "ok"
+        for i in range(14, 300):
             run.log({"x": i})
         run.finish()
         backend = run.backends["picky"]
