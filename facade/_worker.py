@@ -8,11 +8,13 @@ encoding, ``start``/``write``/``flush``/``close``) runs on the worker thread, is
 (``SystemExit`` and ``KeyboardInterrupt`` included) are reported once, retried with backoff, and
 after the retry limit the backend is disabled with a message saying what was lost. A batch
 whose ``write`` raises something other than ``OSError`` is written again record by record, so
-a record the backend cannot render is skipped and counted alone (``skipped``).
+a record the backend cannot render is skipped and counted alone (``skipped``). A full disk
+is waited out rather than retried a fixed number of times (see :meth:`Worker._call`).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 import time
@@ -33,6 +35,8 @@ _DROPPABLE = (Row, StaleRow)  # drop_oldest drops history, never run, config or 
 _RECORD_BYTES = 256  # what a record without media is counted as in the byte bound
 _MEDIA_BYTES = 1024  # at least this much per media value
 _SKIP_LIMIT = 3  # records skipped in a row before the backend, not the records, is to blame
+_SPACE_POLL = 0.5  # seconds between attempts while the disk is full
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 
 
 def record_nbytes(record: Any) -> int:
@@ -297,9 +301,9 @@ class Worker:
                 self._wrote(batch)
             elif len(batch) > 1 and not isinstance(error, OSError):
                 for record in batch:  # isolate the record(s) the backend cannot write
-                    self._write_one([record], failed_once=False)
+                    self._write_one([record], None)
             else:
-                self._write_one(batch, failed_once=True)
+                self._write_one(batch, error)
         finally:
             self._inflight = []
             self._bytes_out += size
@@ -310,10 +314,11 @@ class Worker:
             with self._cond:
                 self._cond.notify_all()
 
-    def _write_one(self, batch: list[Any], failed_once: bool) -> None:
+    def _write_one(self, batch: list[Any], error: BaseException | None) -> None:
         """Write one record (or, after an ``OSError``, the whole batch) with retries; a single
-        record that still fails is skipped, unless records keep failing one after another."""
-        ok, _ = self._call("write", self._write, batch, disable=False, failed_once=failed_once)
+        record that still fails is skipped, unless records keep failing one after another.
+        ``error``: how the first attempt failed, if it was made."""
+        ok, _ = self._call("write", self._write, batch, disable=False, error=error)
         if ok:
             self._wrote(batch)
             return
@@ -366,14 +371,24 @@ class Worker:
             self._call("close", self.backend.close, finished)
 
     def _call(self, what: str, fn: Callable[[Any], Any], arg: Any, disable: bool = True,
-              failed_once: bool = False) -> tuple[bool, Any]:
+              error: BaseException | None = None) -> tuple[bool, Any]:
         """``fn(arg)`` with retries and backoff; after the limit the backend is disabled (or,
-        with ``disable=False``, only False returned). ``failed_once``: a first attempt was
-        already made and failed."""
-        for attempt in range(1 if failed_once else 0, self._retries + 1):
-            if attempt:
+        with ``disable=False``, only False returned). ``error``: the exception of a first
+        attempt already made. A full disk (``ENOSPC``, ``EDQUOT``) uses no retry: the call is
+        repeated every ``_SPACE_POLL`` seconds until it succeeds or the run gives the backend
+        up (``block_timeout`` without progress, or ``finish_timeout``)."""
+        failures = 0
+        while True:
+            if error is not None:
+                if _no_space(error):
+                    wait = _SPACE_POLL
+                else:
+                    failures += 1
+                    if failures > self._retries:
+                        break
+                    wait = self._backoff * 2 ** (failures - 1)
                 self.state = "retrying"
-                self._abort.wait(self._backoff * 2 ** (attempt - 1))
+                self._abort.wait(wait)
             if self.state == "disabled":
                 return False, None
             error, result = self._try(what, fn, arg)
@@ -393,7 +408,8 @@ class Worker:
         try:
             result = fn(arg)
         except BaseException as exc:  # isolation is the point
-            self.progress += 1
+            if not _no_space(exc):  # waiting for space is not progress
+                self.progress += 1
             self.errors += 1
             self.error = f"{what} raised {type(exc).__name__}: {exc}"
             if self.errors == 1:  # the traceback, once; the ERROR comes if it is disabled
@@ -412,6 +428,8 @@ class Worker:
             if self.state == "disabled":
                 return
             self.state = "disabled"
+            if self.error is not None and "last error" not in why:
+                why = f"{why}; last error: {self.error}"
             self.error = f"disabled: {why}"
             pending = self._inflight + [r for r, _ in self._queue]
             self._queue.clear()
@@ -425,6 +443,11 @@ class Worker:
             "runlog: backend %r is disabled for the rest of this run: %s. %s %s",
             self.name, why, _lost(pending, self.written), self._elsewhere(self.name),
         )
+
+
+def _no_space(error: BaseException) -> bool:
+    """True for a full disk or an exceeded quota."""
+    return isinstance(error, OSError) and error.errno in _NO_SPACE
 
 
 def _describe(record: Any) -> str:

@@ -61,7 +61,7 @@ def _record_rows(run_dir: Path) -> list[int]:
 
 
 def test_a_full_disk_loses_and_duplicates_nothing_and_the_run_recovers(small_fs):
-    run = runlog.init(project="p", id="full", dir=small_fs, settings=FAST_RETRIES,
+    run = runlog.init(project="p", id="full", dir=small_fs, settings={"handle_signals": False},
                       backends=[{"files": {"flush_interval": 0}}])
     run.log({"x": 0})
     assert run.flush(timeout=10)
@@ -74,6 +74,8 @@ def test_a_full_disk_loses_and_duplicates_nothing_and_the_run_recovers(small_fs)
     while run.stats["backends"]["files"]["errors"] == 0 and time.monotonic() < deadline:
         time.sleep(0.02)
     assert run.stats["backends"]["files"]["errors"] > 0  # the disk really was full
+    time.sleep(2)  # longer than the default retries take: a full disk is waited out
+    assert run.stats["backends"]["files"]["state"] == "retrying"
     filler.unlink()
     assert run.flush(timeout=30)
     run.finish()
@@ -85,6 +87,23 @@ def test_a_full_disk_loses_and_duplicates_nothing_and_the_run_recovers(small_fs)
     assert back.status == "finished"
     assert run.stats["backends"]["files"]["state"] == "ok"
     assert not [p.name for p in run_dir.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_disk_that_stays_full_disables_the_backend_after_block_timeout(small_fs):
+    run = runlog.init(project="p", id="stays", dir=small_fs, backends=[{"files": {
+        "flush_interval": 0}}], settings={"handle_signals": False, "block_timeout": 1.0})
+    run.log({"x": 0})
+    assert run.flush(timeout=10)
+    _fill(small_fs, leave=0)
+    for i in range(1, 50):
+        run.log({"x": i, "pad": "p" * 1500})
+    started = time.monotonic()
+    run.finish()
+    assert time.monotonic() - started < 30
+    stats = run.stats["backends"]["files"]
+    assert stats["state"] == "disabled"
+    assert "No space left on device" in stats["error"]
+    assert [r["x"] for r in runlog.read(small_fs / "p" / "stays").history] == [0]
 
 
 def test_a_cache_that_cannot_be_replaced_does_not_write_the_batch_twice(tmp_path):
