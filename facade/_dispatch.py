@@ -20,7 +20,7 @@ from runlog.typespec.fallback import fallback_record
 from runlog.typespec.media import KINDS
 from runlog.typespec.records import Finished, Record, RunStarted, StaleRow
 
-from ._worker import Worker
+from ._worker import Worker, record_nbytes
 
 logger = logging.getLogger("runlog")
 _now = time.monotonic
@@ -72,8 +72,10 @@ class Dispatcher:
         one = (record,)
         for write in self._inline_writes:
             write(one)
-        for put in self._puts:
-            put(record)
+        if self._puts:
+            size = record_nbytes(record)  # once for every worker
+            for put in self._puts:
+                put(record, size)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every live backend has durably written what was emitted before the call.

@@ -83,7 +83,8 @@ class Worker:
         self.backend = backend
         self._fallback = fallback
         self._elsewhere = elsewhere
-        self._queue: deque[tuple[Any, int]] = deque()  # (record, its estimated bytes)
+        self._queue: deque[Any] = deque()
+        self._sizes: deque[int] = deque()  # the estimated bytes of each queued record
         self._cap = max(1, int(settings.queue_size))
         self._cap_bytes = max(1, int(settings.queue_bytes))
         self._batch_bytes = max(1, self._cap_bytes // 4)
@@ -131,19 +132,25 @@ class Worker:
         )
         self._thread.start()
 
-    def put(self, record: Any) -> None:
-        """Enqueue one record (the caller's hot path)."""
+    def put(self, record: Any, size: int | None = None) -> None:
+        """Enqueue one record (the caller's hot path); ``size``: its :func:`record_nbytes`,
+        if the caller already has it."""
         q = self._queue
-        size = record_nbytes(record)
-        if self.state == "disabled" or (self._full() and not self._make_room()):
+        if size is None:
+            size = record_nbytes(record)
+        queued = self._bytes_in - self._bytes_dropped - self._bytes_out  # _full(), inlined
+        if self.state == "disabled" or (
+            (len(q) >= self._cap or (q and queued >= self._cap_bytes)) and not self._make_room()
+        ):
             self.refused += 1
             return
         if not q:
             self._since = _now()
-        q.append((record, size))
+        q.append(record)
+        self._sizes.append(size)
         self._bytes_in += size
         self.appended += 1
-        if (len(q) >= self._batch or self.queued_bytes >= self._batch_bytes) \
+        if (len(q) >= self._batch or queued + size >= self._batch_bytes) \
                 and not self._wake.is_set():
             self._wake.set()
 
@@ -200,11 +207,12 @@ class Worker:
         with self._take_lock:  # the worker cannot take a batch meanwhile
             q = self._queue
             while self._full():
-                victim = next((i for i, (r, _) in enumerate(q) if type(r) in _DROPPABLE), None)
+                victim = next((i for i, r in enumerate(q) if type(r) in _DROPPABLE), None)
                 if victim is None:  # only run/config records: keep them, exceed the bound
                     break
-                self._bytes_dropped += q[victim][1]
+                self._bytes_dropped += self._sizes[victim]
                 del q[victim]
+                del self._sizes[victim]
                 self.dropped_full += 1
         if not self._warned_drop:
             self._warned_drop = True
@@ -284,12 +292,11 @@ class Worker:
         q = self._queue
         batch: list[Any] = []
         size = 0
-        pop = q.popleft
+        pop, pop_size = q.popleft, self._sizes.popleft
         with self._take_lock:
             while q and len(batch) < self._batch and (not batch or size < self._batch_bytes):
-                record, nbytes = pop()
-                batch.append(record)
-                size += nbytes
+                batch.append(pop())
+                size += pop_size()
         self._inflight_since = self._since
         self._inflight = batch
         self._since = _now() if q else None
@@ -431,8 +438,9 @@ class Worker:
             if self.error is not None and "last error" not in why:
                 why = f"{why}; last error: {self.error}"
             self.error = f"disabled: {why}"
-            pending = self._inflight + [r for r, _ in self._queue]
+            pending = self._inflight + list(self._queue)
             self._queue.clear()
+            self._sizes.clear()
             tickets, self._tickets = self._tickets, []
             self._cond.notify_all()
         self._abort.set()
