@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 
 import runlog
+from _dispatch_helpers import Collector, plugin
 
 QUEUE_BYTES = 16 << 20
 FLOOD = r"""
@@ -39,3 +41,25 @@ def test_a_flood_of_images_keeps_memory_bounded_and_loses_nothing(tmp_path):
     back = runlog.read(tmp_path / "p" / "flood")
     assert back.status == "finished"
     assert [row["i"] for row in back.history] == list(range(result["logged"]))
+
+
+def test_drop_oldest_keeps_a_queue_of_images_under_queue_bytes():
+    import numpy as np
+
+    gate = threading.Event()
+    try:
+        with plugin("t", gated=lambda: Collector("gated", gate=gate)):
+            run = runlog.init(backends=["gated"], settings={
+                "handle_signals": False, "queue_bytes": 1 << 20, "queue_policy": "drop_oldest",
+            })
+            for i in range(40):  # 192 KiB of pixels each: about 5 fit in 1 MiB
+                run.log({"img": runlog.Image(np.full((256, 256, 3), i, dtype=np.uint8)),
+                         "i": i})
+            stats = run.stats["backends"]["gated"]
+            assert stats["queued"] <= 8 and stats["dropped"] >= 30, stats
+            gate.set()
+            run.finish()
+    finally:
+        gate.set()
+    got = [row.values[("i",)] for row in run.backends["gated"].rows]
+    assert len(got) <= 10 and got[-3:] == [37, 38, 39], got  # in flight, then the newest
