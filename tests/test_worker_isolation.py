@@ -73,6 +73,26 @@ def test_a_backend_that_fails_every_record_is_disabled_not_skipped_forever():
     assert stats["skipped"] == 0  # an OSError blames the backend, not the records
 
 
+class RejectsRows(Collector):
+    """Renders run records but raises ValueError for every row."""
+
+    def write(self, records: Sequence[Any]) -> None:
+        if any(type(r) is Row for r in records):
+            raise ValueError("cannot render rows")
+        super().write(records)
+
+
+def test_a_backend_failing_record_after_record_is_disabled_after_three_skips():
+    with plugin("t", rejects=lambda: RejectsRows("rejects")):
+        run = runlog.init(backends=["rejects"], settings={**QUICK, "finish_timeout": 30})
+        for i in range(20):
+            run.log({"x": i})
+        run.finish()
+    stats = run.stats["backends"]["rejects"]
+    assert (stats["state"], stats["skipped"], stats["rows"]) == ("disabled", 2, 0)
+    assert "cannot render rows" in stats["error"]
+
+
 def test_a_record_the_files_backend_cannot_encode_leaves_the_buffer_intact(tmp_path):
     run_dir = tmp_path / "p" / "r"
     backend = files.factory({"flush_interval": 60}, run_dir)
