@@ -210,10 +210,17 @@ class FilesBackend:
             pass
 
     def _tick(self) -> None:
+        """Every ``flush_interval``: write out an idle buffer, and fsync the media written
+        since (outside the backend lock), so that a ``flush()`` has only the last interval's
+        media left to sync."""
         while not self._stop.wait(self.flush_interval):
             with self._lock:
                 if (self._buffered or self._caches_dirty or self._failed) and self._files:
                     self._try_write_out()
+            try:
+                self._media.sync()
+            except OSError:
+                pass  # the files stay pending: flush() syncs them, or raises
 
     def _reopen(self) -> None:
         """Resume: cut torn tails, fold the records so far, rebuild caches that lag behind."""

@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import stat
+import threading
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -33,6 +34,8 @@ class MediaStore:
         self.run_dir = run_dir
         self._known: set[str] = set()
         self._unsynced: list[Path] = []
+        self._unsynced_lock = threading.Lock()  # appends vs. taking the list
+        self._sync_lock = threading.Lock()  # one sync at a time: a second caller waits
         #: bytes of the media files written so far
         self.bytes_written = 0
 
@@ -48,7 +51,7 @@ class MediaStore:
             tmp = path.with_name(f".{payload.sha256}.{os.getpid()}.tmp")
             write_new(tmp, payload.data)
             os.replace(tmp, path)
-            self._unsynced.append(path)
+            self._written(path)
             self.bytes_written += payload.size
         self._known.add(ref)
         return ref
@@ -90,21 +93,36 @@ class MediaStore:
         except OSError:  # no hard links on this file system: copy
             write_new(tmp, payload.data)
         os.replace(tmp, target)
-        self._unsynced.append(target.parent)
+        self._written(target.parent)
         return target
 
+    def _written(self, path: Path) -> None:
+        with self._unsynced_lock:
+            self._unsynced.append(path)
+
     def sync(self) -> None:
-        """fsync every file written since the last call, and the directories naming them."""
-        dirs = set()
-        for path in self._unsynced:
-            if path.is_dir():
-                dirs.add(path)
-            else:
-                fsync_path(path)
-                dirs.add(path.parent)
-        for d in dirs:
-            fsync_path(d, directory=True)
-        self._unsynced.clear()
+        """fsync every file written since the last call, and the directories naming them.
+
+        Safe from two threads (the ticker syncs in the background, ``flush`` waits for it):
+        when it returns, everything written before the call is durable.
+        """
+        with self._sync_lock:
+            with self._unsynced_lock:
+                pending, self._unsynced = self._unsynced, []
+            try:
+                dirs = set()
+                for path in pending:
+                    if path.is_dir():
+                        dirs.add(path)
+                    else:
+                        fsync_path(path)
+                        dirs.add(path.parent)
+                for d in dirs:
+                    fsync_path(d, directory=True)
+            except BaseException:
+                with self._unsynced_lock:  # keep them for the next call
+                    self._unsynced[:0] = pending
+                raise
 
 
 def safe_name(name: str) -> str:
