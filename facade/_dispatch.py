@@ -20,7 +20,7 @@ from runlog.typespec.fallback import fallback_record
 from runlog.typespec.media import KINDS
 from runlog.typespec.records import Finished, Record, RunStarted, StaleRow
 
-from ._worker import WaitBudget, Worker
+from ._worker import WaitBudget, Worker, record_nbytes
 
 logger = logging.getLogger("runlog")
 _now = time.monotonic
@@ -80,8 +80,10 @@ class Dispatcher:
         one = (record,)
         for write in self._inline_writes:
             write(one)
-        for put in self._puts:
-            put(record)
+        if self._puts:
+            size = record_nbytes(record)  # once for every worker
+            for put in self._puts:
+                put(record, size)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every live backend has durably written what was emitted before the call.
@@ -144,7 +146,8 @@ class Dispatcher:
                 "rows": len(rows) if isinstance(rows, list) else None,
                 "records": len(records) if isinstance(records, list) else None,
                 "bytes": bytes_written_of(backend),
-                "queued": 0, "dropped": 0, "errors": 0, "flush_lag_s": 0.0, "error": None,
+                "queued": 0, "dropped": 0, "errors": 0, "skipped": 0, "flush_lag_s": 0.0,
+                "error": None,
             }
         return out
 
@@ -153,7 +156,7 @@ class Dispatcher:
         """Wait for each ``wait(slice)`` to return True, until ``deadline``; a worker that makes
         no progress for ``block_timeout`` meanwhile is given up. Returns the workers not done."""
         stall = float(self._settings.block_timeout)
-        seen = {w: (w.progress, _now()) for w, _ in waits}
+        seen = {w: (w.heartbeat(), _now()) for w, _ in waits}
         pending = list(waits)
         while pending:
             worker, wait = pending[0]
@@ -163,9 +166,9 @@ class Dispatcher:
             if worker.state == "disabled" or wait(left):
                 pending.pop(0)
                 continue
-            progress, since = seen[worker]
-            if worker.progress != progress:
-                seen[worker] = (worker.progress, _now())
+            beat, since = seen[worker]
+            if worker.heartbeat() != beat:
+                seen[worker] = (worker.heartbeat(), _now())
             elif _now() - since >= stall:
                 worker.give_up(f"it made no progress for {stall:g} s (block_timeout)")
                 pending.pop(0)

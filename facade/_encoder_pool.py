@@ -56,11 +56,20 @@ def prefetch(records: Sequence[Any]) -> None:
         _encode(media)
 
 
+def encoded_count() -> int:
+    """Media encoded so far by :func:`prefetch` and the pool (a progress signal for workers)."""
+    return _encoded[0]
+
+
+_encoded = [0]
+
+
 def _encode(media: Media) -> None:
     try:
         media.payload()
     except Exception:
         logger.debug("runlog: encoding %r failed", media, exc_info=True)
+    _encoded[0] += 1
 
 
 def _ensure_threads() -> None:

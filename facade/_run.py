@@ -370,13 +370,21 @@ class Run:
         """Attach files matching a path or glob to the run; returns the names they got.
 
         Names are relative to ``base_path`` (default: the folder part of the pattern). The
-        bytes are read now; backends store them (files: ``files/``; MLflow: artifacts).
+        bytes are read now; backends store them (files: ``files/``; MLflow: artifacts). A
+        wildcard never follows a symbolic link (to a file or a folder): links it meets are
+        skipped with a warning; a path named without wildcards is read as given.
         """
         from runlog.typespec.media.file import File
 
         pattern = os.path.expanduser(os.fspath(glob_str))
         base = os.fspath(base_path) if base_path is not None else _glob_base(pattern)
         paths = sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
+        if glob.has_magic(pattern):
+            links = [p for p in paths if _through_link(p, _glob_base(pattern))]
+            if links:
+                warn(f"run.save: skipped {len(links)} match(es) through symbolic links, which "
+                     f"a wildcard does not follow (name a file to save it): {links[:3]}")
+                paths = [p for p in paths if p not in set(links)]
         if not paths:
             warn(f"run.save: no file matches {pattern!r}")
         records = []
@@ -515,6 +523,16 @@ def _special_keys(leaves: dict[tuple[str, ...], Any], now: float) -> None:
         raise DataError(
             f"_timestamp must be Unix seconds as a number, got {type(ts).__name__} {ts!r}"
         )
+
+
+def _through_link(path: str, start: str) -> bool:
+    """True if ``path`` or a folder on the way to it from ``start`` is a symbolic link."""
+    current = start
+    for part in os.path.relpath(path, start).split(os.sep):
+        current = os.path.join(current, part)
+        if os.path.islink(current):
+            return True
+    return False
 
 
 def _glob_base(pattern: str) -> str:

@@ -40,6 +40,8 @@ class Settings:
 
     - ``on_stale_step``: ``"warn"`` (default), ``"raise"`` or ``"keep"`` (see the guide).
     - ``queue_size``: records each backend's queue holds (default 10 000).
+    - ``queue_bytes``: estimated bytes each backend's queue holds (default 128 MiB; media
+      count as their arrays or bytes): a full queue of either kind applies ``queue_policy``.
     - ``queue_policy``: ``"block"`` (wait up to ``block_timeout`` seconds) or ``"drop_oldest"``.
     - ``batch_size`` / ``batch_delay``: how many records, or how many seconds, a backend's worker
       gathers before a write.
@@ -53,6 +55,7 @@ class Settings:
 
     on_stale_step: str = attrs.field(default="warn", validator=_one_of(STALE_POLICIES))
     queue_size: int = attrs.field(default=10_000, validator=_positive)
+    queue_bytes: int = attrs.field(default=128 << 20, validator=_positive)
     queue_policy: str = attrs.field(default="block", validator=_one_of(QUEUE_POLICIES))
     block_timeout: float = attrs.field(default=30.0, validator=_positive)
     batch_size: int = attrs.field(default=1000, validator=_positive)

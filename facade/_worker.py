@@ -1,14 +1,20 @@
 """One backend's worker: a bounded queue, a thread that writes batches, retries and flushes.
 
 The caller's side (:meth:`Worker.put`) is an append to a deque, plus a wakeup only when a batch
-is full; the worker thread otherwise wakes every ``batch_delay`` seconds. Everything that can
-be slow or fail (fallbacks, media encoding, ``start``/``write``/``flush``/``close``) runs on
-the worker thread, isolated: errors are reported once, retried with backoff, and after the
-retry limit the backend is disabled with a message saying what was lost.
+is full; the worker thread otherwise wakes every ``batch_delay`` seconds. The queue is bounded
+by records (``queue_size``) and by an estimate of the bytes they hold (``queue_bytes``: array
+sizes for media not yet encoded). Everything that can be slow or fail (fallbacks, media
+encoding, ``start``/``write``/``flush``/``close``) runs on the worker thread, isolated: errors
+(``SystemExit`` and ``KeyboardInterrupt`` included) are reported once, retried with backoff, and
+after the retry limit the backend is disabled with a message saying what was lost. A batch
+whose ``write`` raises something other than ``OSError`` is written again record by record, so
+a record the backend cannot render is skipped and counted alone (``skipped``). A full disk
+is waited out rather than retried a fixed number of times (see :meth:`Worker._call`).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import threading
 import time
@@ -17,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from runlog.backends import bytes_written_of, capabilities_of
+from runlog.typespec.fallback import iter_media
 from runlog.typespec.records import Finished, Row, RunStarted, StaleRow
 
 from . import _encoder_pool
@@ -25,6 +32,18 @@ from ._encoder_pool import may_carry_media
 logger = logging.getLogger("runlog")
 _now = time.monotonic
 _DROPPABLE = (Row, StaleRow)  # drop_oldest drops history, never run, config or summary records
+_RECORD_BYTES = 256  # what a record without media is counted as in the byte bound
+_MEDIA_BYTES = 1024  # at least this much per media value
+_SKIP_LIMIT = 3  # records skipped in a row before the backend, not the records, is to blame
+_SPACE_POLL = 0.5  # seconds between attempts while the disk is full
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+
+def record_nbytes(record: Any) -> int:
+    """A cheap estimate of the memory a queued record holds (media: their arrays or bytes)."""
+    if not may_carry_media(record):
+        return _RECORD_BYTES
+    return _RECORD_BYTES + sum(max(m.held_bytes(), _MEDIA_BYTES) for m in iter_media(record))
 
 
 class FlushTicket:
@@ -88,7 +107,10 @@ class Worker:
         self._fallback = fallback
         self._elsewhere = elsewhere
         self._queue: deque[Any] = deque()
+        self._sizes: deque[int] = deque()  # the estimated bytes of each queued record
         self._cap = max(1, int(settings.queue_size))
+        self._cap_bytes = max(1, int(settings.queue_bytes))
+        self._batch_bytes = max(1, self._cap_bytes // 4)
         caps = capabilities_of(backend)
         self._batch = max(1, int(caps.batch_size or settings.batch_size))
         self._delay = float(settings.batch_delay if caps.batch_delay is None else caps.batch_delay)
@@ -116,7 +138,12 @@ class Worker:
         self.written = 0  # worker: records the backend accepted
         self.rows = 0  # worker: Row records the backend accepted
         self.errors = 0  # worker: exceptions raised by the backend
+        self.skipped = 0  # worker: records the backend could not write, skipped one by one
         self.progress = 0  # worker: backend calls completed (returned or raised)
+        self._bytes_in = 0  # caller: estimated bytes queued
+        self._bytes_dropped = 0  # caller: estimated bytes dropped by drop_oldest
+        self._bytes_out = 0  # worker: estimated bytes written or given up
+        self._skip_streak = 0  # worker: records skipped since the last successful write
         self._inflight: list[Any] = []  # the batch being written
         self._since: float | None = None  # when the queue last went from empty to non-empty
         self._inflight_since: float | None = None
@@ -131,45 +158,62 @@ class Worker:
         )
         self._thread.start()
 
-    def put(self, record: Any) -> None:
-        """Enqueue one record (the caller's hot path)."""
+    def put(self, record: Any, size: int | None = None) -> None:
+        """Enqueue one record (the caller's hot path); ``size``: its :func:`record_nbytes`,
+        if the caller already has it."""
         q = self._queue
-        if self.state == "disabled" or (len(q) >= self._cap and not self._make_room()):
+        if size is None:
+            size = record_nbytes(record)
+        queued = self._bytes_in - self._bytes_dropped - self._bytes_out  # _full(), inlined
+        if self.state == "disabled" or (
+            (len(q) >= self._cap or (q and queued >= self._cap_bytes)) and not self._make_room()
+        ):
             self.refused += 1
             return
         if not q:
             self._since = _now()
         q.append(record)
+        self._sizes.append(size)
+        self._bytes_in += size
         self.appended += 1
-        if len(q) >= self._batch and not self._wake.is_set():
+        if (len(q) >= self._batch or queued + size >= self._batch_bytes) \
+                and not self._wake.is_set():
             self._wake.set()
 
+    @property
+    def queued_bytes(self) -> int:
+        """Estimated bytes held by queued and in-flight records."""
+        return self._bytes_in - self._bytes_dropped - self._bytes_out
+
+    def heartbeat(self) -> int:
+        """Grows while the backend makes progress: completed calls, media encoded while a batch
+        is in flight, bytes the backend reports written (a backend encoding or writing a large
+        batch is working, not stuck)."""
+        busy = _encoder_pool.encoded_count() if self._inflight else 0
+        return self.progress + busy + (bytes_written_of(self.backend) or 0)
+
+    def _full(self) -> bool:
+        """No room for another record: ``queue_size`` records, or ``queue_bytes`` (a record
+        larger than the bound still goes into an empty queue)."""
+        q = self._queue
+        return len(q) >= self._cap or (bool(q) and self.queued_bytes >= self._cap_bytes)
+
     def _make_room(self) -> bool:
-        """Queue full: drop the oldest record, or wait up to ``block_timeout`` for space."""
+        """Queue full: drop the oldest records, or wait for space while the backend makes
+        progress (up to ``block_timeout`` seconds without any)."""
         if self._drop_oldest:
-            with self._take_lock:  # the worker cannot take a batch meanwhile
-                q = self._queue
-                victim = next((i for i, r in enumerate(q) if type(r) in _DROPPABLE), None)
-                if victim is None:  # only run/config records: keep them, exceed the bound
-                    return True
-                del q[victim]
-            self.dropped_full += 1
-            if not self._warned_drop:
-                self._warned_drop = True
-                logger.warning(
-                    "runlog: backend %r cannot keep up; its queue of %d records is full and the "
-                    "oldest records are being dropped (queue_policy='drop_oldest'); run.stats"
-                    "['backends'][%r]['dropped'] counts them", self.name, self._cap, self.name,
-                )
-            return True
+            return self._drop_for_room()
         deadline = self._budget.until()
+        beat = self.heartbeat()
         if self._full_since is None:
             self._full_since = _now()
         self._wake.set()
         with self._cond:
             self._blocked += 1
             try:
-                while len(self._queue) >= self._cap and self.state != "disabled":
+                while self._full() and self.state != "disabled":
+                    if self.heartbeat() != beat:  # the backend works: not a stall
+                        beat, self._full_since = self.heartbeat(), _now()
                     left = deadline - _now()
                     if left <= 0:
                         break
@@ -178,12 +222,12 @@ class Worker:
                 self._blocked -= 1
         if self.state == "disabled":
             return False
-        if len(self._queue) < self._cap:
+        if not self._full():
             return True
         if _now() - self._full_since >= self._block_timeout:
             self._disable(
                 f"it made no progress for {self._block_timeout:g} s (block_timeout) while its "
-                f"queue of {self._cap} records was full"
+                f"queue of {len(self._queue)} records (~{self.queued_bytes >> 20} MiB) was full"
             )
         elif not self._warned_budget:  # the call spent its block_timeout on other backends
             self._warned_budget = True
@@ -194,6 +238,28 @@ class Worker:
                 self.name, self._cap, self._block_timeout, self.name,
             )
         return False
+
+    def _drop_for_room(self) -> bool:
+        """``drop_oldest``: drop the oldest history records until the new one fits."""
+        with self._take_lock:  # the worker cannot take a batch meanwhile
+            q = self._queue
+            while self._full():
+                victim = next((i for i, r in enumerate(q) if type(r) in _DROPPABLE), None)
+                if victim is None:  # only run/config records: keep them, exceed the bound
+                    break
+                self._bytes_dropped += self._sizes[victim]
+                del q[victim]
+                del self._sizes[victim]
+                self.dropped_full += 1
+        if not self._warned_drop:
+            self._warned_drop = True
+            logger.warning(
+                "runlog: backend %r cannot keep up; its queue (%d records, queue_bytes %d) is "
+                "full and the oldest records are being dropped (queue_policy='drop_oldest'); "
+                "run.stats['backends'][%r]['dropped'] counts them",
+                self.name, self._cap, self._cap_bytes, self.name,
+            )
+        return True
 
     def request_flush(self, deadline: float | None) -> FlushTicket:
         """A barrier for everything enqueued so far; the worker resolves it."""
@@ -236,6 +302,7 @@ class Worker:
             "queued": 0 if disabled else queued,
             "dropped": self.dropped(),
             "errors": self.errors,
+            "skipped": self.skipped,
             "flush_lag_s": 0.0 if disabled or not starts else round(_now() - min(starts), 4),
             "error": self.error,
         }
@@ -244,7 +311,7 @@ class Worker:
         """Records this backend will never receive: dropped by a policy, or, once disabled,
         everything it did not accept."""
         if self.state == "disabled":
-            return self.appended + self.refused - self.written
+            return self.appended + self.refused - self.written - self.skipped
         return self.dropped_full + self.refused
 
     # -- worker thread -------------------------------------------------------------------------
@@ -263,30 +330,67 @@ class Worker:
                 return
 
     def _write_batch(self) -> None:
+        """Take up to ``batch_size`` records (and about a quarter of ``queue_bytes``), write
+        them; a batch failing with anything but ``OSError`` is written record by record."""
         q = self._queue
-        batch = []
-        pop = q.popleft
+        batch: list[Any] = []
+        size = 0
+        pop, pop_size = q.popleft, self._sizes.popleft
         with self._take_lock:
-            try:
-                for _ in range(self._batch):
-                    batch.append(pop())
-            except IndexError:
-                pass
+            while q and len(batch) < self._batch and (not batch or size < self._batch_bytes):
+                batch.append(pop())
+                size += pop_size()
         self._inflight_since = self._since
         self._inflight = batch
         self._since = _now() if q else None
         self.taken += len(batch)
         self._full_since = None  # progress: the stall clock starts again
+        self._notify_blocked()  # room by count now; by bytes once the batch is written
+        try:
+            error, _ = self._try("write", self._write, batch)
+            if error is None:
+                self._wrote(batch)
+            elif len(batch) > 1 and not isinstance(error, OSError):
+                for record in batch:  # isolate the record(s) the backend cannot write
+                    self._write_one([record], None)
+            else:
+                self._write_one(batch, error)
+        finally:
+            self._inflight = []
+            self._bytes_out += size
+            self._notify_blocked()
+
+    def _notify_blocked(self) -> None:
         if self._blocked:
             with self._cond:
                 self._cond.notify_all()
-        try:
-            ok, _ = self._call("write", self._write, batch)
-        finally:
-            self._inflight = []
+
+    def _write_one(self, batch: list[Any], error: BaseException | None) -> None:
+        """Write one record (or, after an ``OSError``, the whole batch) with retries; a single
+        record that still fails is skipped, unless records keep failing one after another.
+        ``error``: how the first attempt failed, if it was made."""
+        ok, _ = self._call("write", self._write, batch, disable=False, error=error)
         if ok:
-            self.written += len(batch)
-            self.rows += sum(1 for r in batch if type(r) is Row)
+            self._wrote(batch)
+            return
+        if self.state == "disabled":
+            return
+        if len(batch) > 1 or self._skip_streak + 1 >= _SKIP_LIMIT:
+            self._disable(f"write failed {self._retries + 1} times; last error: {self.error}")
+            return
+        self._skip_streak += 1
+        self.skipped += 1
+        self.state = "ok"  # the record is given up, not the backend
+        logger.warning("runlog: backend %r skipped a record it could not write (%s): %s; "
+                       "run.stats counts skipped records", self.name, _describe(batch[0]),
+                       self.error)
+
+    def _wrote(self, batch: list[Any]) -> None:
+        self._skip_streak = 0
+        if self.state == "retrying":
+            self.state = "ok"
+        self.written += len(batch)
+        self.rows += sum(1 for r in batch if type(r) is Row)
 
     def _write(self, batch: list[Any]) -> None:
         rich = [may_carry_media(r) for r in batch]
@@ -317,33 +421,57 @@ class Worker:
         if ok:
             self._call("close", self.backend.close, finished)
 
-    def _call(self, what: str, fn: Callable[[Any], Any], arg: Any) -> tuple[bool, Any]:
-        """``fn(arg)`` with retries and backoff; after the limit the backend is disabled."""
-        for attempt in range(self._retries + 1):
+    def _call(self, what: str, fn: Callable[[Any], Any], arg: Any, disable: bool = True,
+              error: BaseException | None = None) -> tuple[bool, Any]:
+        """``fn(arg)`` with retries and backoff; after the limit the backend is disabled (or,
+        with ``disable=False``, only False returned). ``error``: the exception of a first
+        attempt already made. A full disk (``ENOSPC``, ``EDQUOT``) uses no retry: the call is
+        repeated every ``_SPACE_POLL`` seconds until it succeeds or the run gives the backend
+        up (``block_timeout`` without progress, or ``finish_timeout``)."""
+        failures = 0
+        while True:
+            if error is not None:
+                if _no_space(error):
+                    wait = _SPACE_POLL
+                else:
+                    failures += 1
+                    if failures > self._retries:
+                        break
+                    wait = self._backoff * 2 ** (failures - 1)
+                self.state = "retrying"
+                self._abort.wait(wait)
             if self.state == "disabled":
                 return False, None
-            try:
-                result = fn(arg)
-            except Exception as exc:
-                self.progress += 1
-                self.errors += 1
-                self.error = f"{what} raised {type(exc).__name__}: {exc}"
-                if self.errors == 1:  # the traceback, once; the ERROR comes if it is disabled
-                    logger.warning(
-                        "runlog: backend %r: %s (retrying up to %d times; further errors of "
-                        "this backend are counted in run.stats, not printed)",
-                        self.name, self.error, self._retries, exc_info=True,
-                    )
-                if attempt < self._retries:
-                    self.state = "retrying"
-                    self._abort.wait(self._backoff * 2**attempt)
-                continue
-            self.progress += 1
-            if self.state == "retrying":
-                self.state = "ok"
-            return True, result
-        self._disable(f"{what} failed {self._retries + 1} times; last error: {self.error}")
+            error, result = self._try(what, fn, arg)
+            if error is None:
+                if self.state == "retrying":
+                    self.state = "ok"
+                return True, result
+        if disable:
+            self._disable(f"{what} failed {self._retries + 1} times; last error: {self.error}")
         return False, None
+
+    def _try(self, what: str, fn: Callable[[Any], Any], arg: Any,
+             ) -> tuple[BaseException | None, Any]:
+        """One attempt at ``fn(arg)``: ``(None, result)``, or the exception, counted and reported
+        (a plugin's ``SystemExit`` or ``KeyboardInterrupt`` included: it must not end the
+        worker thread)."""
+        try:
+            result = fn(arg)
+        except BaseException as exc:  # isolation is the point
+            if not _no_space(exc):  # waiting for space is not progress
+                self.progress += 1
+            self.errors += 1
+            self.error = f"{what} raised {type(exc).__name__}: {exc}"
+            if self.errors == 1:  # the traceback, once; the ERROR comes if it is disabled
+                logger.warning(
+                    "runlog: backend %r: %s (retrying up to %d times; further errors of "
+                    "this backend are counted in run.stats, not printed)",
+                    self.name, self.error, self._retries, exc_info=True,
+                )
+            return exc, None
+        self.progress += 1
+        return None, result
 
     # -- either thread -------------------------------------------------------------------------
     def _disable(self, why: str) -> None:
@@ -351,9 +479,12 @@ class Worker:
             if self.state == "disabled":
                 return
             self.state = "disabled"
+            if self.error is not None and "last error" not in why:
+                why = f"{why}; last error: {self.error}"
             self.error = f"disabled: {why}"
             pending = self._inflight + list(self._queue)
             self._queue.clear()
+            self._sizes.clear()
             tickets, self._tickets = self._tickets, []
             self._cond.notify_all()
         self._abort.set()
@@ -364,6 +495,17 @@ class Worker:
             "runlog: backend %r is disabled for the rest of this run: %s. %s %s",
             self.name, why, _lost(pending, self.written), self._elsewhere(self.name),
         )
+
+
+def _no_space(error: BaseException) -> bool:
+    """True for a full disk or an exceeded quota."""
+    return isinstance(error, OSError) and error.errno in _NO_SPACE
+
+
+def _describe(record: Any) -> str:
+    """A record in a few words, for messages."""
+    step = getattr(record, "step", None)
+    return type(record).__name__ + ("" if step is None else f" of step {step}")
 
 
 def _lost(pending: list[Any], written: int) -> str:

@@ -184,8 +184,8 @@ def test_stats_keys_and_counts():
         run.flush(30)
         stats = run.stats
         run.finish()
-    keys = {"state", "rows", "records", "bytes", "queued", "dropped", "errors", "flush_lag_s",
-            "error"}
+    keys = {"state", "rows", "records", "bytes", "queued", "dropped", "errors", "skipped",
+            "flush_lag_s", "error"}
     assert set(stats["backends"]) == {"memory", "files", "col"}
     for name, s in stats["backends"].items():
         assert set(s) == keys, name

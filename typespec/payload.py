@@ -81,6 +81,21 @@ class LazyPayload:
         """True once the bytes exist."""
         return self._value is not None
 
+    def held_bytes(self) -> int:
+        """Roughly the memory this payload holds: its size once encoded, else the arrays and
+        bytes its pending encoder keeps (in its closure or on the object it is a method of)."""
+        value, encode = self._value, self._encode
+        if value is not None or encode is None:
+            return len(value.data) if value is not None else 0
+        owner = getattr(encode, "__self__", None)
+        held = list(getattr(owner, "__dict__", {}).values())
+        for cell in getattr(encode, "__closure__", None) or ():
+            try:
+                held.append(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+        return sum(map(_nbytes, held))
+
     def get(self) -> Payload:
         """The encoded payload, encoding it now if no thread has yet."""
         value = self._value
@@ -92,3 +107,15 @@ class LazyPayload:
                 self._value = self._encode()
                 self._encode = None
             return self._value
+
+
+def _nbytes(obj: Any, depth: int = 0) -> int:
+    """Bytes of an array or bytes-like object (or a list/tuple of them); 0 for anything else."""
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        return len(obj)
+    size = getattr(obj, "nbytes", None)
+    if isinstance(size, int):
+        return size
+    if depth == 0 and isinstance(obj, (list, tuple)):
+        return sum(_nbytes(item, 1) for item in obj)
+    return 0

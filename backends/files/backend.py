@@ -4,12 +4,18 @@
 of truth), ``history.jsonl``, ``stale.jsonl``, ``summary.json``, ``run.json``, ``media/`` and
 ``files/`` (format: ``docs/files-format.md``).
 
-Durability. Records are encoded when written and buffered; the buffer goes to the OS (one
-``write`` per file, ``records.jsonl`` first) every ``flush_interval`` seconds or
+Durability. Records are encoded to bytes when written and buffered; the buffer goes to the OS
+(one append per file, ``records.jsonl`` first) every ``flush_interval`` seconds or
 ``flush_rows`` records, whichever comes first, so a killed process loses at most that much.
 ``flush()`` and ``close()`` also fsync, so what they cover survives a power cut. Lines are
 only ever appended whole; a line cut short by a kill is skipped by the reader and cut off when
 the run is reopened. ``summary.json`` and ``run.json`` are replaced atomically.
+
+Failed writes (``docs/durability.md``). ``write()`` either accepts a whole batch into the
+buffer or raises having accepted nothing, so a retried batch is never stored twice. A write-out
+that fails (a full disk, a cache file that cannot be replaced) keeps what it did not write:
+an append cut short is cut back (:class:`~.io.AppendLog`), files already appended are not
+appended again, and the rest is retried by the ticker, the next ``write()`` and ``flush()``.
 
 Options (``backends=[{"files": {...}}]``, ``"files:flush_interval=5"`` or
 ``RUNLOG_FILES__FLUSH_INTERVAL``): ``flush_interval`` (seconds, default 1.0; 0 writes every
@@ -25,7 +31,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from runlog.typespec.errors import UsageError
 from runlog.typespec.jsonform import dumps, record_to_json
@@ -44,7 +50,7 @@ from .format import (
     history_line,
     stale_line,
 )
-from .io import atomic_write, count_lines, truncate_torn_tail
+from .io import AppendLog, atomic_write, count_lines, create_new, truncate_torn_tail
 from .lock import RunLock
 from .media import MediaStore
 from .reader import fold, is_run_dir, iter_records, last_state
@@ -74,16 +80,16 @@ class FilesBackend:
         self._media = MediaStore(self.run_dir)
         self._state = RunState()
         self._lock = threading.Lock()
-        self._pending: dict[str, list[str]] = {name: [] for name in _LOGS}
+        self._pending: dict[str, list[bytes]] = {name: [] for name in _LOGS}
         self._buffered = 0
         self._caches_dirty = False
-        self._files: dict[str, BinaryIO] = {}
+        self._files: dict[str, AppendLog] = {}
         self._last_out = time.monotonic()
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
-        self._error: BaseException | None = None
-        #: bytes appended to the logs so far (``run.stats``)
-        self.bytes_written = 0
+        #: the error of the last write-out if it failed (what it did not write is still pending)
+        self._failed: Exception | None = None
+        self._log_bytes = 0  # bytes appended to the logs so far
 
     # -- Backend -------------------------------------------------------------------------------
     def existing_run(self) -> ExistingRun | None:
@@ -112,7 +118,7 @@ class FilesBackend:
             if (self.run_dir / RECORDS).exists():
                 self._reopen()
             for name in _LOGS:
-                self._files[name] = open(self.run_dir / name, "ab", buffering=0)  # noqa: SIM115
+                self._files[name] = AppendLog(self.run_dir / name)
         if self.flush_interval > 0:
             self._ticker = threading.Thread(
                 target=self._tick, name=f"runlog-files-{self.run_dir.name}", daemon=True
@@ -120,19 +126,25 @@ class FilesBackend:
             self._ticker.start()
 
     def write(self, records: Sequence[Record]) -> None:
-        """Encode the batch (all or nothing) and buffer it; write out when a limit is reached
-        or the batch starts or ends the run."""
+        """Encode the batch and buffer it, all or nothing; write out when a limit is reached or
+        the batch starts or ends the run.
+
+        Raises (having accepted nothing) when a record cannot be encoded, or when a write-out
+        that failed earlier still fails; a write-out failing now keeps the accepted batch
+        buffered and is retried later.
+        """
         with self._lock:
-            self._raise_background_error()
+            if self._failed is not None:
+                self._write_out(sync=False)
             store = self._media.store
-            lines: list[tuple[str, str]] = []
+            lines: list[tuple[str, bytes]] = []
             for record in records:
-                lines.append((RECORDS, dumps(record_to_json(record, store))))
+                lines.append((RECORDS, dumps(record_to_json(record, store)).encode("utf-8")))
                 kind = type(record)
                 if kind is Row:
-                    lines.append((HISTORY, dumps(history_line(record, store))))
+                    lines.append((HISTORY, dumps(history_line(record, store)).encode("utf-8")))
                 elif kind is StaleRow:
-                    lines.append((STALE, dumps(stale_line(record, store))))
+                    lines.append((STALE, dumps(stale_line(record, store)).encode("utf-8")))
                 elif kind is FileSaved:
                     self._media.save_file(record.name, record.payload.payload())
             pending = self._pending
@@ -147,12 +159,11 @@ class FilesBackend:
                 or time.monotonic() - self._last_out >= self.flush_interval
                 or any(type(r) in _AT_ONCE for r in records)
             ):
-                self._write_out(sync=False)
+                self._try_write_out()
 
     def flush(self, timeout: float | None = None) -> bool:
         """Write out and fsync everything written so far; True when done."""
         with self._lock:
-            self._raise_background_error()
             if self._files:
                 self._write_out(sync=True)
         return True
@@ -167,10 +178,15 @@ class FilesBackend:
                 if self._files:
                     self._write_out(sync=True)
             finally:
-                for f in self._files.values():
-                    f.close()
+                for log in self._files.values():
+                    log.close()
                 self._files.clear()
                 self.release()
+
+    @property
+    def bytes_written(self) -> int:
+        """Bytes written so far: log lines and media files (``run.stats``)."""
+        return self._log_bytes + self._media.bytes_written
 
     # -- internals -----------------------------------------------------------------------------
     def _take_lock(self) -> None:
@@ -181,42 +197,56 @@ class FilesBackend:
             self._run_lock = lock
 
     def _write_out(self, sync: bool) -> None:
-        """Buffered lines to the OS (records first), then the caches; ``sync`` fsyncs all."""
-        if sync:
-            self._media.sync()
-        for name, lines in self._pending.items():
-            if lines:
-                data = ("\n".join(lines) + "\n").encode("utf-8")
-                _write_all(self._files[name], data)
-                self.bytes_written += len(data)
-                lines.clear()
+        """Buffered lines to the OS (records first), then the caches; ``sync`` fsyncs all.
+
+        Each log is appended whole or not at all and leaves the buffer only once appended, so
+        after a failure a new call continues exactly where this one stopped.
+        """
+        try:
+            if sync:
+                self._media.sync()
+            for name, lines in self._pending.items():
+                log = self._files[name]
+                if lines:
+                    data = b"\n".join(lines) + b"\n"
+                    log.append(data)
+                    self._log_bytes += len(data)
+                    lines.clear()
                 if sync:
-                    os.fsync(self._files[name].fileno())
-        if self._caches_dirty:
-            state = self._state
-            summary = encode_tree(state.final_summary(), self._media.store)
-            atomic_write(self.run_dir / SUMMARY, dumps(summary).encode("utf-8"), sync)
-            meta = json.dumps(state.run_json(pid=os.getpid()), indent=2, ensure_ascii=False)
-            atomic_write(self.run_dir / RUN_JSON, meta.encode("utf-8"), sync)
-            self._caches_dirty = False
+                    log.sync()
+            if self._caches_dirty:
+                state = self._state
+                summary = encode_tree(state.final_summary(), self._media.store)
+                atomic_write(self.run_dir / SUMMARY, dumps(summary).encode("utf-8"), sync)
+                meta = json.dumps(state.run_json(pid=os.getpid()), indent=2, ensure_ascii=False)
+                atomic_write(self.run_dir / RUN_JSON, meta.encode("utf-8"), sync)
+                self._caches_dirty = False
+        except Exception as exc:
+            self._failed = exc
+            raise
+        self._failed = None
         self._buffered = 0
         self._last_out = time.monotonic()
 
+    def _try_write_out(self) -> None:
+        """Write out; a failure is kept in ``_failed`` and retried later (nothing is lost)."""
+        try:
+            self._write_out(sync=False)
+        except Exception:  # noqa: BLE001 - kept in _failed, raised by the next write or flush
+            pass
+
     def _tick(self) -> None:
+        """Every ``flush_interval``: write out an idle buffer, and fsync the media written
+        since (outside the backend lock), so that a ``flush()`` has only the last interval's
+        media left to sync."""
         while not self._stop.wait(self.flush_interval):
             with self._lock:
-                if not (self._buffered or self._caches_dirty) or not self._files:
-                    continue
-                try:
-                    self._write_out(sync=False)
-                except Exception as exc:  # noqa: BLE001 - reported by the next write() or flush()
-                    self._error = exc
-                    return
-
-    def _raise_background_error(self) -> None:
-        error, self._error = self._error, None
-        if error is not None:
-            raise error
+                if (self._buffered or self._caches_dirty or self._failed) and self._files:
+                    self._try_write_out()
+            try:
+                self._media.sync()
+            except OSError:
+                pass  # the files stay pending: flush() syncs them, or raises
 
     def _reopen(self) -> None:
         """Resume: cut torn tails, fold the records so far, rebuild caches that lag behind."""
@@ -232,8 +262,8 @@ class FilesBackend:
         """Rewrite ``history.jsonl`` and ``stale.jsonl`` from ``records.jsonl``."""
         store = self._media.store
         tmp = {name: self.run_dir / f".{name}.rebuild" for name in (HISTORY, STALE)}
-        with open(tmp[HISTORY], "w", encoding="utf-8") as hist, \
-                open(tmp[STALE], "w", encoding="utf-8") as stale:
+        with open(create_new(tmp[HISTORY]), "w", encoding="utf-8") as hist, \
+                open(create_new(tmp[STALE]), "w", encoding="utf-8") as stale:
             for record in iter_records(self.run_dir, self._media):
                 if type(record) is Row:
                     hist.write(dumps(history_line(record, store)) + "\n")
@@ -246,10 +276,6 @@ class FilesBackend:
         return f"<FilesBackend {self.run_dir}>"
 
 
-def _write_all(f: BinaryIO, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[f.write(view):]
 
 
 def factory(options: dict[str, Any], run_dir: Path) -> FilesBackend:

@@ -15,6 +15,7 @@ from filelock import FileLock, Timeout
 from runlog.typespec.errors import UsageError
 
 from .format import LOCK
+from .io import LinkError
 
 #: seconds an opener waits for the lock (readers probing it hold it for microseconds)
 WAIT = 0.5
@@ -28,7 +29,11 @@ class RunLock:
         self._lock = FileLock(self.path, thread_local=False)
 
     def acquire(self) -> None:
-        """Take the lock or raise :class:`UsageError` naming the run and the process holding it."""
+        """Take the lock or raise :class:`UsageError` naming the run and the process holding it
+        (a ``run.lock`` that is a symbolic link is a :class:`~.io.LinkError`)."""
+        if os.path.islink(self.path):
+            raise LinkError(f"{self.path} is a symbolic link; runlog does not write through "
+                            "links in a run directory (remove it, or use another run id)")
         try:
             self._lock.acquire(timeout=WAIT)
         except Timeout:
@@ -37,8 +42,8 @@ class RunLock:
                 f"run {self.path.parent.name!r} in {self.path.parent} is open in another live "
                 f"process ({holder}); finish that run first, or choose another id"
             ) from None
-        with open(self.path, "r+", encoding="utf-8") as f:
-            f.truncate()
+        fd = os.open(self.path, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0))
+        with open(fd, "w", encoding="utf-8") as f:
             f.write(f"{os.getpid()} {socket.gethostname()}\n")
 
     def release(self) -> None:

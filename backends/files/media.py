@@ -1,10 +1,18 @@
 """Content-addressed media of a run directory: ``media/<sha256>.<ext>``, each written once,
-and ``files/<name>`` (what ``run.save`` attached), hard links to the media file."""
+and ``files/<name>`` (what ``run.save`` attached), hard links to the media file.
+
+Names are checked both ways: an extension or a reference that could leave ``media/`` is a
+:class:`DataError` when written and when read back, nothing is written through a symbolic
+link, and a stored file is returned only if its content still has the sha256 in its name.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import stat
+import threading
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -12,9 +20,11 @@ from runlog.typespec.errors import DataError
 from runlog.typespec.payload import Payload
 
 from .format import FILES, MEDIA
-from .io import fsync_path
+from .io import LinkError, ensure_dir, fsync_path, write_new
 
-_REF = re.compile(r"^media/[0-9a-f]{64}\.[A-Za-z0-9][A-Za-z0-9._+-]*$")
+_EXT = r"[A-Za-z0-9_+-]{1,32}(?:\.[A-Za-z0-9_+-]{1,32}){0,2}"
+_EXT_RE = re.compile(rf"{_EXT}\Z")
+_REF = re.compile(rf"media/([0-9a-f]{{64}})\.({_EXT})\Z")
 
 
 class MediaStore:
@@ -24,59 +34,95 @@ class MediaStore:
         self.run_dir = run_dir
         self._known: set[str] = set()
         self._unsynced: list[Path] = []
+        self._unsynced_lock = threading.Lock()  # appends vs. taking the list
+        self._sync_lock = threading.Lock()  # one sync at a time: a second caller waits
+        #: bytes of the media files written so far
+        self.bytes_written = 0
 
     def store(self, payload: Payload) -> str:
         """Write the payload once (temporary name, then rename); returns ``media/<sha>.<ext>``."""
         ref = f"{MEDIA}/{payload.filename}"
         if ref in self._known:
             return ref
+        check_ext(payload.ext)
         path = self.run_dir / ref
-        if not path.exists():
-            path.parent.mkdir(exist_ok=True)
+        if not _is_regular(path):  # missing, or something planted there: (re)write it
+            ensure_dir(self.run_dir, MEDIA)
             tmp = path.with_name(f".{payload.sha256}.{os.getpid()}.tmp")
-            tmp.write_bytes(payload.data)
+            write_new(tmp, payload.data)
             os.replace(tmp, path)
-            self._unsynced.append(path)
+            self._written(path)
+            self.bytes_written += payload.size
         self._known.add(ref)
         return ref
 
     def load(self, ref: str, obj: dict[str, Any] | None = None) -> bytes:
-        """The bytes of a stored payload (``ref`` as :meth:`store` returned it)."""
-        if not isinstance(ref, str) or not _REF.match(ref):
+        """The bytes of a stored payload (``ref`` as :meth:`store` returned it), checked
+        against the sha256 in its name (and ``obj``'s ``ext`` and ``sha256`` when given)."""
+        match = _REF.match(ref) if isinstance(ref, str) else None
+        if match is None:
             raise DataError(f"bad media reference {ref!r} in {self.run_dir}: expected "
                             "'media/<sha256>.<ext>'")
+        sha, ext = match.groups()
+        if obj is not None and (obj.get("sha256"), obj.get("ext", ext)) != (sha, ext):
+            raise DataError(f"{self.run_dir}: media reference {ref!r} does not match its "
+                            f"sha256 {obj.get('sha256')!r} and ext {obj.get('ext')!r}")
+        path = self.run_dir / ref
+        if os.path.islink(path) or os.path.islink(path.parent):
+            raise LinkError(f"{path} is a symbolic link; media are read only from files inside "
+                            "the run directory")
         try:
-            return (self.run_dir / ref).read_bytes()
+            data = path.read_bytes()
         except FileNotFoundError:
             raise DataError(f"{self.run_dir}: media file {ref} is missing") from None
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise DataError(f"{path}: content does not match its sha256 (the file was changed "
+                            "or damaged)")
+        return data
 
     def save_file(self, name: str, payload: Payload) -> Path:
         """Store the payload and expose it as ``files/<name>`` (replacing an older version)."""
-        target = self.run_dir / FILES / safe_name(name)
+        relative = safe_name(name)
         source = self.run_dir / self.store(payload)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        folder = ensure_dir(self.run_dir, "/".join((FILES, *relative.split("/")[:-1])))
+        target = folder / relative.rsplit("/", 1)[-1]
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         tmp.unlink(missing_ok=True)
         try:
-            os.link(source, tmp)
+            os.link(source, tmp, follow_symlinks=False)
         except OSError:  # no hard links on this file system: copy
-            tmp.write_bytes(payload.data)
+            write_new(tmp, payload.data)
         os.replace(tmp, target)
-        self._unsynced.append(target.parent)
+        self._written(target.parent)
         return target
 
+    def _written(self, path: Path) -> None:
+        with self._unsynced_lock:
+            self._unsynced.append(path)
+
     def sync(self) -> None:
-        """fsync every file written since the last call, and the directories naming them."""
-        dirs = set()
-        for path in self._unsynced:
-            if path.is_dir():
-                dirs.add(path)
-            else:
-                fsync_path(path)
-                dirs.add(path.parent)
-        for d in dirs:
-            fsync_path(d, directory=True)
-        self._unsynced.clear()
+        """fsync every file written since the last call, and the directories naming them.
+
+        Safe from two threads (the ticker syncs in the background, ``flush`` waits for it):
+        when it returns, everything written before the call is durable.
+        """
+        with self._sync_lock:
+            with self._unsynced_lock:
+                pending, self._unsynced = self._unsynced, []
+            try:
+                dirs = set()
+                for path in pending:
+                    if path.is_dir():
+                        dirs.add(path)
+                    else:
+                        fsync_path(path)
+                        dirs.add(path.parent)
+                for d in dirs:
+                    fsync_path(d, directory=True)
+            except BaseException:
+                with self._unsynced_lock:  # keep them for the next call
+                    self._unsynced[:0] = pending
+                raise
 
 
 def is_media_ref(ref: Any) -> bool:
@@ -95,3 +141,19 @@ def safe_name(name: str) -> str:
             f"saved file name {name!r} must be a relative path without '.' or '..' segments"
         )
     return "/".join(parts)
+
+
+def check_ext(ext: str) -> str:
+    """``ext`` if it is a safe media file extension (``png``, ``plot.json``), else DataError."""
+    if not isinstance(ext, str) or not _EXT_RE.match(ext):
+        raise DataError(f"media file extension {ext!r} is not accepted: expected 1-3 "
+                        "dot-separated parts of 1-32 ASCII letters, digits, '_', '+' or '-', "
+                        "like 'png' or 'plot.json'")
+    return ext
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return False

@@ -5,6 +5,10 @@ are caches that may lag behind it after a crash. ``run.json`` says how many reco
 reflect: when that is fewer than ``records.jsonl`` holds, the reader folds the records itself,
 and history rows missing from ``history.jsonl`` are taken from ``records.jsonl``. A torn last
 line (a write cut short by ``kill -9``) is skipped everywhere. Nothing here writes to the run.
+
+Names taken from the files are checked: a media reference or saved-file name that could leave
+the run directory, a symbolic link in place of a media file, or a media file whose content is
+not its sha256 is a DataError.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 
 from runlog.typespec.errors import DataError, UsageError, warn
 from runlog.typespec.jsonform import record_from_json
-from runlog.typespec.records import Record, nest, row_dict
+from runlog.typespec.records import FileSaved, Record, nest, row_dict
 
 from .format import (
     FILES,
@@ -31,7 +35,7 @@ from .format import (
 )
 from .io import count_lines, iter_lines
 from .lock import is_locked
-from .media import MediaStore
+from .media import MediaStore, safe_name
 from .state import CRASHED, RUNNING, RunState
 
 
@@ -56,10 +60,15 @@ def iter_json_lines(path: Path, only: bytes | None = None) -> Iterator[Any]:
 
 
 def iter_records(run_dir: Path, media: MediaStore | None = None) -> Iterator[Record]:
-    """The IR records of ``records.jsonl``, in log order, media loaded from ``media/``."""
+    """The IR records of ``records.jsonl``, in log order, media loaded from ``media/`` and
+    checked against their sha256; a saved file's name that could leave ``files/`` is a
+    DataError."""
     load = (media or MediaStore(run_dir)).load
     for obj in iter_json_lines(run_dir / RECORDS):
-        yield record_from_json(obj, load)
+        record = record_from_json(obj, load)
+        if type(record) is FileSaved:
+            safe_name(record.name)
+        yield record
 
 
 def fold(run_dir: Path, media: MediaStore | None = None) -> RunState:
@@ -201,14 +210,15 @@ class FilesRun:
 
     @property
     def files(self) -> dict[str, Path]:
-        """Files attached by ``run.save``: name -> path of the latest version."""
+        """Files attached by ``run.save``: name -> path of the latest version (symbolic links
+        found under ``files/`` are not listed)."""
         root = self.dir / FILES
         if not root.is_dir():
             return {}
         return {
             p.relative_to(root).as_posix(): p
             for p in sorted(root.rglob("*"))
-            if p.is_file() and not p.name.startswith(".")
+            if p.is_file() and not p.is_symlink() and not p.name.startswith(".")
         }
 
     def __repr__(self) -> str:

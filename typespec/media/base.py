@@ -50,6 +50,10 @@ class Media:
         """True once the payload has been encoded."""
         return self._lazy.done
 
+    def held_bytes(self) -> int:
+        """Roughly the memory this value holds until it is encoded (then: its payload size)."""
+        return self._lazy.held_bytes()
+
     def _snapshot(self) -> Media:
         """The value as logged now; mutable media (Table) return an immutable copy."""
         return self
