@@ -2,16 +2,21 @@
 
 Every selected backend declaring ``Capabilities(resume=True)`` is asked ``existing_run()``, in
 this order of trust: the ``files`` backend first (when selected), then the others in selection
-order. The first one that has the run provides its next step, summary and config.
+order. The first one that has the run provides its next step, summary and config. A backend
+that cannot tell (``existing_run`` raises ``BackendError``: its server is down) fails a resume
+and is passed over, with a warning, for a new run.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, cast
 
 from runlog.backends import ExistingRun, ResumableBackend, capabilities_of
-from runlog.typespec.errors import UsageError
+from runlog.typespec.errors import BackendError, UsageError
+
+logger = logging.getLogger("runlog")
 
 #: the backend trusted first: its record log is the most complete account of a run
 FIRST = "files"
@@ -34,8 +39,20 @@ def existing_run(
     On an error the caller releases the backends (:func:`release`).
     """
     asked = resumable(backends)
-    found = [(key, state) for key, backend in asked
-             if (state := backend.existing_run()) is not None]
+    found = []
+    for key, backend in asked:
+        try:
+            state = backend.existing_run()
+        except BackendError as exc:
+            # it cannot tell (a server is down): resuming blind could repeat steps, so a resume
+            # fails; a new run goes on, since a down server must not stop training
+            if resume in ("allow", "must"):
+                raise
+            logger.warning("runlog: backend %r cannot tell whether run %r exists (%s); it is "
+                           "started as a new run", key, run_id, exc)
+            continue
+        if state is not None:
+            found.append((key, state))
     where = f"{', '.join(repr(k) for k, _ in found)} (run directory {run_dir})"
     if found and resume is None:
         raise UsageError(

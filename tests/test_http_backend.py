@@ -48,7 +48,7 @@ def test_url_and_token_from_the_environment(tmp_path: Path, monkeypatch) -> None
 @pytest.mark.slow
 def test_existing_run_reports_the_collectors_state(tmp_path: Path) -> None:
     with Collector(tmp_path / "D") as collector:
-        fresh = factory({"url": collector.url}, tmp_path / "runlog" / "p" / "r")
+        fresh = factory({"url": collector.url}, tmp_path / "runlog-runs" / "p" / "r")
         assert fresh.existing_run() is None
         run = runlog.init(project="p", id="r", config={"lr": 0.5}, settings=NO_SIGNALS,
                           backends=[{"http": {"url": collector.url}}])
@@ -56,7 +56,7 @@ def test_existing_run_reports_the_collectors_state(tmp_path: Path) -> None:
             run.log({"x": step, "n": {"y": -step}})
         run.summary["best"] = 3
         run.finish()
-        state = factory({"url": collector.url}, tmp_path / "runlog" / "p" / "r").existing_run()
+        state = factory({"url": collector.url}, tmp_path / "runlog-runs" / "p" / "r").existing_run()
     assert state is not None
     assert state.next_step == 7
     assert state.config == {"lr": 0.5}

@@ -67,9 +67,10 @@ def test_a_run_arrives_identical_to_the_memory_backend(tmp_path: Path) -> None:
         assert _same(remote.history) == _same(memory.history)
         assert _same(remote.summary) == _same(memory.summary)
         assert remote.history[-1]["img"].payload().data == sent
-        assert not (tmp_path / "runlog" / ".http-spool" / "p").exists()  # all delivered
+        assert (tmp_path / "runlog-runs" / ".http-spool").is_dir()  # the spool was used
+        assert not (tmp_path / "runlog-runs" / ".http-spool" / "p").exists()  # all delivered
 
-    listing = run_cli("ls", str(tmp_path / "D"))
+    listing = run_cli("ls", "--dir", str(tmp_path / "D"))
     assert listing.returncode == 0 and "e2e" in listing.stdout and "finished" in listing.stdout
     shown = run_cli("show", "p/e2e", "--dir", str(tmp_path / "D"))
     assert shown.returncode == 0 and "loss" in shown.stdout, shown.stderr

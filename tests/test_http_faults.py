@@ -102,12 +102,12 @@ def test_a_killed_job_leaves_no_gap_and_no_duplicate(tmp_path: Path) -> None:
             job.kill()
             job.wait(10)
         # a resuming job first delivers what the killed one spooled, then asks where to go on
-        backend = factory({"url": collector.url}, tmp_path / "runlog" / "p" / "job")
+        backend = factory({"url": collector.url}, tmp_path / "runlog-runs" / "p" / "job")
         state = backend.existing_run()
         assert state is not None and state.next_step >= 200
         assert steps(tmp_path / "D" / "p" / "job") == list(range(state.next_step))
         assert state.summary.leaves()[("x",)] == state.next_step - 1
-        assert not list((tmp_path / "runlog" / ".http-spool").rglob("0*.json"))
+        assert not list((tmp_path / "runlog-runs" / ".http-spool").rglob("0*.json"))
 
 
 def test_a_collector_down_for_the_whole_run_gets_it_through_sync(tmp_path: Path) -> None:
@@ -119,7 +119,7 @@ def test_a_collector_down_for_the_whole_run_gets_it_through_sync(tmp_path: Path)
         run.log({"x": step, "nested": {"y": step / 2}})
     run.log({"img": runlog.Image(np.zeros((3, 3, 3), np.uint8))})
     run.finish()  # returns although nothing could be delivered
-    spool = tmp_path / "runlog" / ".http-spool"
+    spool = tmp_path / "runlog-runs" / ".http-spool"
     assert list(spool.rglob("*.json"))
 
     with Collector(tmp_path / "D", port=port):
@@ -150,7 +150,7 @@ def test_a_wrong_token_is_one_clear_error_and_the_data_stays_spooled(
         assert "runlog sync" in errors[0]
         assert not (tmp_path / "D" / "p" / "tok" / "records.jsonl").exists()
 
-        spool = tmp_path / "runlog" / ".http-spool"
+        spool = tmp_path / "runlog-runs" / ".http-spool"
         refused = run_cli("sync", str(spool), "--token", "wrong")
         assert refused.returncode == 1 and "401" in refused.stderr
         result = run_cli("sync", str(spool), env={"RUNLOG_HTTP__TOKEN": "right"})

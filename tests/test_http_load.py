@@ -46,4 +46,4 @@ def test_eight_concurrent_clients_store_exactly_every_row(tmp_path: Path) -> Non
         assert run.status == "finished"
         total += len(history)
     assert total == CLIENTS * ROWS == 40_000
-    assert not list((tmp_path / "runlog" / ".http-spool").rglob("*.json"))
+    assert not list((tmp_path / "runlog-runs" / ".http-spool").rglob("*.json"))

@@ -82,7 +82,7 @@ def test_the_fixture_isolates_each_test_and_finishes_its_run(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "5 passed" in result.stdout
     assert not (tmp_path / "leak").exists()
-    assert not (tmp_path / "runlog").exists()
+    assert not (tmp_path / "runlog-runs").exists()
 
 
 def test_values_and_keys_agree_and_an_unknown_key_is_an_error(runlog_run):

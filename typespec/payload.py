@@ -12,16 +12,24 @@ import attrs
 
 from .errors import DataError
 
-#: a payload's file extension: what every backend can put in a file name (``tar.gz`` too)
-EXT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,31}")
+#: a payload's file extension: what every backend can put in a file name (``png``,
+#: ``plot.json``, ``tar.gz``): 1-3 dot-separated parts of ASCII letters, digits, ``_+-``
+EXT_PATTERN = r"[A-Za-z0-9_+-]{1,32}(?:\.[A-Za-z0-9_+-]{1,32}){0,2}"
+EXT = re.compile(EXT_PATTERN)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def _check_ext(_payload: object, _field: object, ext: str) -> None:
+def check_ext(ext: str) -> str:
+    """``ext`` if it is a usable media file extension (:data:`EXT_PATTERN`), else DataError."""
     if type(ext) is not str or not EXT.fullmatch(ext):
-        raise DataError(f"payload extension {ext!r} is not usable in a file name; accepted: "
-                        "up to 32 letters, digits, '.', '_', '+' or '-', starting with a letter "
-                        "or digit")
+        raise DataError(f"media file extension {ext!r} is not accepted: expected 1-3 "
+                        "dot-separated parts of 1-32 ASCII letters, digits, '_', '+' or '-', "
+                        "like 'png' or 'plot.json'")
+    return ext
+
+
+def _check_ext(_payload: object, _field: object, ext: str) -> None:
+    check_ext(ext)
 
 
 def _check_sha256(_payload: object, _field: object, sha256: str) -> None:

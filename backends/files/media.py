@@ -17,14 +17,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from runlog.typespec.errors import DataError
-from runlog.typespec.payload import Payload
+from runlog.typespec.payload import EXT_PATTERN, Payload, check_ext
 
 from .format import FILES, MEDIA
 from .io import LinkError, ensure_dir, fsync_path, write_new
 
-_EXT = r"[A-Za-z0-9_+-]{1,32}(?:\.[A-Za-z0-9_+-]{1,32}){0,2}"
-_EXT_RE = re.compile(rf"{_EXT}\Z")
-_REF = re.compile(rf"media/([0-9a-f]{{64}})\.({_EXT})\Z")
+_REF = re.compile(rf"media/([0-9a-f]{{64}})\.({EXT_PATTERN})\Z")
 
 
 class MediaStore:
@@ -141,15 +139,6 @@ def safe_name(name: str) -> str:
             f"saved file name {name!r} must be a relative path without '.' or '..' segments"
         )
     return "/".join(parts)
-
-
-def check_ext(ext: str) -> str:
-    """``ext`` if it is a safe media file extension (``png``, ``plot.json``), else DataError."""
-    if not isinstance(ext, str) or not _EXT_RE.match(ext):
-        raise DataError(f"media file extension {ext!r} is not accepted: expected 1-3 "
-                        "dot-separated parts of 1-32 ASCII letters, digits, '_', '+' or '-', "
-                        "like 'png' or 'plot.json'")
-    return ext
 
 
 def _is_regular(path: Path) -> bool:

@@ -108,6 +108,9 @@ class HttpBackend:
         return ExistingRun(next_step=int(state["next_step"]), summary=summary,
                            config=dict(state["config"]))
 
+    def release(self) -> None:
+        """Nothing is held before :meth:`start`."""
+
     # -- Backend -------------------------------------------------------------------------------
     def start(self, run: RunStarted) -> None:
         """Open this session's spool folder and start the sender thread."""
