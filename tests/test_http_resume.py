@@ -1,26 +1,18 @@
 """A job on the http backend alone, killed and started again with ``resume="allow"``: the
-collector ends up with every step exactly once.
-
-The facade asks resumable backends for the existing run once the "core" branch is merged;
-until then this test is an expected failure (strict, so it is noticed when it starts passing).
-"""
+collector ends up with every step exactly once (the facade asks the http backend, the only
+one selected, where the run stands)."""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from _http_collector import Collector, wait_for
-from runlog.backends.files.reader import FilesRun
+from runlog.backends.files import FilesRun
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.xfail(importlib.util.find_spec("runlog.backends.testing") is None, strict=True,
-                      reason="the facade resumes through backends' existing_run() after 'core'"),
-]
+pytestmark = pytest.mark.slow
 
 ROWS = 3000
 JOB = """

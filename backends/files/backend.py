@@ -191,7 +191,13 @@ class FilesBackend:
     # -- internals -----------------------------------------------------------------------------
     def _take_lock(self) -> None:
         if self._run_lock is None:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                self.run_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UsageError(
+                    f"files backend: cannot write the run directory {self.run_dir}: "
+                    f"{exc.strerror or exc}; pass a writable dir= (or set RUNLOG_DIR)"
+                ) from exc
             lock = RunLock(self.run_dir)
             lock.acquire()
             self._run_lock = lock
@@ -287,9 +293,4 @@ def factory(options: dict[str, Any], run_dir: Path) -> FilesBackend:
     root = parsed.pop("dir")
     if root is not None:
         run_dir = root / run_dir.relative_to(run_dir.parents[1])
-    try:
-        return FilesBackend(run_dir, **parsed)
-    except OSError as exc:
-        raise UsageError(f"files backend: cannot write the run directory {run_dir}: "
-                         f"{exc.strerror or exc}; pass a writable dir= (or set RUNLOG_DIR)"
-                         ) from exc
+    return FilesBackend(run_dir, **parsed)
