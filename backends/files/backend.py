@@ -28,10 +28,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from runlog.typespec.errors import UsageError
-from runlog.typespec.jsonform import dumps, record_to_json
+from runlog.typespec.jsonform import dumps
 from runlog.typespec.media import KINDS
 from runlog.typespec.records import FileSaved, Finished, Record, Row, RunStarted, StaleRow
 
+from .encode import BatchEncoder
 from .format import (
     HISTORY,
     RECORDS,
@@ -75,7 +76,8 @@ class FilesBackend:
         self._media = MediaStore(self.run_dir)
         self._state = RunState()
         self._lock = threading.Lock()
-        self._pending: dict[str, list[str]] = {name: [] for name in _LOGS}
+        self._encoder = BatchEncoder(self._media.store)
+        self._pending: dict[str, list[bytes]] = {name: [] for name in _LOGS}
         self._buffered = 0
         self._caches_dirty = False
         self._files: dict[str, BinaryIO] = {}
@@ -105,20 +107,14 @@ class FilesBackend:
         or the batch starts or ends the run."""
         with self._lock:
             self._raise_background_error()
-            store = self._media.store
-            lines: list[tuple[str, str]] = []
+            chunks = self._encoder.encode(records)
             for record in records:
-                lines.append((RECORDS, dumps(record_to_json(record, store))))
-                kind = type(record)
-                if kind is Row:
-                    lines.append((HISTORY, dumps(history_line(record, store))))
-                elif kind is StaleRow:
-                    lines.append((STALE, dumps(stale_line(record, store))))
-                elif kind is FileSaved:
+                if type(record) is FileSaved:
                     self._media.save_file(record.name, record.payload.payload())
             pending = self._pending
-            for name, line in lines:
-                pending[name].append(line)
+            for name, data in chunks.items():
+                if data:
+                    pending[name].append(data)
             for record in records:
                 self._state.apply(record)
             self._buffered += len(records)
@@ -158,12 +154,12 @@ class FilesBackend:
         """Buffered lines to the OS (records first), then the caches; ``sync`` fsyncs all."""
         if sync:
             self._media.sync()
-        for name, lines in self._pending.items():
-            if lines:
-                data = ("\n".join(lines) + "\n").encode("utf-8")
+        for name, chunks in self._pending.items():
+            if chunks:
+                data = b"".join(chunks)
                 _write_all(self._files[name], data)
                 self.bytes_written += len(data)
-                lines.clear()
+                chunks.clear()
                 if sync:
                     os.fsync(self._files[name].fileno())
         if self._caches_dirty:
