@@ -40,6 +40,9 @@ from ._summary_view import SummaryView
 
 _FAST = (float, str, bool, type(None))
 _INT64 = 2**63
+#: key -> its one-segment path, shared by all rows (at most _MAX_PATHS keys)
+_PATHS: dict[str, tuple[str]] = {}
+_MAX_PATHS = 10_000
 _ID_CHARS = string.ascii_lowercase + string.digits
 
 #: every Run not yet finished, for atexit and fork handling
@@ -220,7 +223,10 @@ class Run:
         leaves = _fast_leaves(data) if type(data) is dict else None
         if leaves is None:
             leaves = flatten(data, self._hook)
-        if ("_step",) in leaves or ("_runtime",) in leaves or TIMESTAMP in leaves:
+            special = ("_step",) in leaves or ("_runtime",) in leaves or TIMESTAMP in leaves
+        else:  # flat: the keys of data are the paths' only segments
+            special = "_step" in data or "_runtime" in data or "_timestamp" in data
+        if special:
             _special_keys(leaves, now)
         else:
             leaves[TIMESTAMP] = now
@@ -228,6 +234,9 @@ class Run:
             if self._finished:
                 self._refuse("log")
             engine = self._engine
+            if step is None and commit is None and not engine.pending:  # the common call
+                self._commit(engine.advance(), leaves)
+                return
             if step is not None and step < engine.cur:
                 self._stale(step, leaves, now)
                 return
@@ -430,14 +439,24 @@ class Run:
 
 
 def _fast_leaves(data: dict[Any, Any]) -> dict[tuple[str, ...], Any] | None:
-    """Leaves of a flat dict of plain values, or None when the general path is needed."""
+    """Leaves of a flat dict of plain values, or None when the general path is needed.
+
+    Each key's path tuple is made once and shared by every row that has the key (a queued
+    row then holds no tuples of its own).
+    """
     leaves = {}
+    paths = _PATHS
     for key, value in data.items():
         t = type(value)
         if type(key) is not str or not key:
             return None
         if t in _FAST or (t is int and -_INT64 <= value < _INT64):
-            leaves[(key,)] = value
+            path = paths.get(key)
+            if path is None:
+                path = (key,)
+                if len(paths) < _MAX_PATHS:
+                    paths[key] = path
+            leaves[path] = value
         else:
             return None
     return leaves
