@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import glob
 import os
-import secrets
-import socket
 import string
 import threading
 import time
@@ -51,6 +48,8 @@ live_runs: weakref.WeakSet[Run] = weakref.WeakSet()
 
 def new_run_id() -> str:
     """8 random characters from ``[a-z0-9]``."""
+    import secrets  # on first use: it imports random, a cost at `import runlog`
+
     return "".join(secrets.choice(_ID_CHARS) for _ in range(8))
 
 
@@ -153,7 +152,7 @@ class Run:
         self._started = RunStarted(
             id=id, project=project, name=name, start_time=self._start_time, group=group,
             job_type=job_type, tags=tags, notes=notes, config=dict(config),
-            host=socket.gethostname(), version=_version(), resumed=resumed,
+            host=_hostname(), version=_version(), resumed=resumed,
             resumed_step=start_step if resumed else None, backends=tuple(backends),
         )
         if not disabled:
@@ -344,6 +343,8 @@ class Run:
         self._check_active("save")
         pattern = os.path.expanduser(os.fspath(glob_str))
         base = os.fspath(base_path) if base_path is not None else _glob_base(pattern)
+        import glob
+
         paths = sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
         if not paths:
             warn(f"run.save: no file matches {pattern!r}")
@@ -477,10 +478,18 @@ def _special_keys(leaves: dict[tuple[str, ...], Any], now: float) -> None:
 
 def _glob_base(pattern: str) -> str:
     """The folder part of a glob pattern, before its first wildcard."""
+    import glob
+
     head = pattern
     while glob.has_magic(head):
         head = os.path.dirname(head)
     return os.path.dirname(head) if head == pattern else head or "."
+
+
+def _hostname() -> str:
+    import socket
+
+    return socket.gethostname()
 
 
 def _version() -> str:
