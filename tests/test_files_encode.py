@@ -39,18 +39,20 @@ def _same_json(line: bytes, expected: str) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(keys=paths, data=st.data())
-def test_rows_encode_as_the_general_path_writes_them(keys, data):
+@given(keys=paths, other=paths, data=st.data())
+def test_rows_encode_as_the_general_path_writes_them(keys, other, data):
     encoder = BatchEncoder(_store)
     rows = [
         Row(step, data.draw(st.floats(0, 2e9)), data.draw(st.floats(0, 1e6)),
-            {path: data.draw(numbers) for path in keys})
-        for step in range(4)  # the first sighting, then the template's rows
+            {path: data.draw(numbers) for path in (other if step in (2, 6) else keys)})
+        for step in range(9)  # first sightings, then runs of template rows between others
     ]
-    out = encoder.encode(rows)
-    assert out[STALE] == b""
-    record_lines = out[RECORDS].splitlines(keepends=True)
-    history_lines = out[HISTORY].splitlines(keepends=True)
+    split = data.draw(st.integers(0, len(rows)))  # two batches, cut anywhere
+    out = encoder.encode(rows[:split])
+    more = encoder.encode(rows[split:])
+    assert out[STALE] == more[STALE] == b""
+    record_lines = (out[RECORDS] + more[RECORDS]).splitlines(keepends=True)
+    history_lines = (out[HISTORY] + more[HISTORY]).splitlines(keepends=True)
     assert len(record_lines) == len(history_lines) == len(rows)
     for row, rec, hist in zip(rows, record_lines, history_lines):
         _same_json(rec, dumps(record_to_json(row, _store)))
