@@ -105,7 +105,7 @@ def measure(spec: str, budget: float, max_calls: int) -> dict:
 
 def paced_files_rss(rows: int = 20_000) -> dict:
     """Peak RSS above the interpreter of a files-only run logging ``rows`` rows of 10 floats at a
-    training-like pace (1 ms of "compute" every 100 rows), the SPEC §10 memory figure."""
+    training-like pace (1 ms of "compute" every 100 rows), a memory figure (target: under 30 MB)."""
     base = _rss_kb()
     import runlog
 

@@ -6,7 +6,7 @@ sqlite; wandb offline if installed) runs in a fresh process, so import time and 
 its own. Workloads: dicts of 1, 10 and 100 floats, and a 64×64 RGB image. For each it
 reports the median and p99 caller time per call, the durable end-to-end throughput (calls per
 second from the first timed call until everything is on disk), the ratio to raw JSON, and
-checks runlog's targets (SPEC §10). Each case runs its workloads several times (5 for runlog
+checks runlog's targets (issue 16). Each case runs its workloads several times (5 for runlog
 and raw, fewer for the slow peers), alternating with raw JSON (the reference) in the same
 process, and keeps the best repeat of each figure, the reference's too; so a busy machine
 shifts both alike. With ``--rounds N`` every case process
