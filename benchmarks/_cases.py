@@ -16,14 +16,42 @@ from typing import Any
 WORKLOADS = ("floats_1", "floats_10", "floats_100", "image_64")
 
 
-def payload(workload: str) -> Any:
-    """What one call logs: a dict of n floats, or a 64×64 RGB uint8 array."""
+def payloads(workload: str, n: int) -> list[Any]:
+    """What the calls log, one item per call: the same dict of n floats every time, or ``n``
+    different 64×64 RGB uint8 crops of two photographs (as in training, where every logged
+    image is new: no cache or content-addressed store can skip one)."""
     if workload.startswith("floats_"):
-        n = int(workload.split("_")[1])
-        return {f"train/metric_{i}": 0.5 + i / 7 for i in range(n)}
-    import numpy as np
+        k = int(workload.split("_")[1])
+        return [{f"train/metric_{i}": 0.5 + i / 7 for i in range(k)}] * n
+    return photo_crops(n, 64)
 
-    return np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+
+def photo_crops(n: int, size: int, seed: int = 0) -> list[Any]:
+    """``n`` distinct ``size``×``size`` crops of scikit-learn's two sample photographs (read
+    from its data files with PIL, without importing scikit-learn)."""
+    import importlib.util
+
+    import numpy as np
+    from PIL import Image
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the image workloads crop scikit-learn's sample photos: "
+                           "pip install -e '.[bench]'")
+    folder = Path(spec.submodule_search_locations[0]) / "datasets" / "images"
+    photos = [np.asarray(Image.open(folder / name).convert("RGB"))
+              for name in ("china.jpg", "flower.jpg")]
+    rng = np.random.default_rng(seed)
+    seen: set[tuple[int, int, int]] = set()
+    out = []
+    while len(out) < n:
+        k = int(rng.integers(len(photos)))
+        h, w = photos[k].shape[:2]
+        y, x = int(rng.integers(h - size)), int(rng.integers(w - size))
+        if (k, y, x) not in seen:
+            seen.add((k, y, x))
+            out.append(np.ascontiguousarray(photos[k][y:y + size, x:x + size]))
+    return out
 
 
 class Case:

@@ -36,8 +36,7 @@ sys.path.insert(0, str(HERE))
 from _cases import WORKLOADS, all_specs, make  # noqa: E402
 
 RUNLOG_BACKENDS = ("memory", "files", "tb", "mlflow")
-TARGET_RATIO = 1.5
-FLOATS = ("floats_1", "floats_10", "floats_100")
+CALLER_TARGET = 1.0
 LABELS = {"floats_1": "1 float", "floats_10": "10 floats", "floats_100": "100 floats",
           "image_64": "image 64x64"}
 
@@ -87,8 +86,14 @@ def best_of(rounds: list[dict]) -> dict:
             "p99_us": min(w["p99_us"] for w in runs),
             "ratio": min(w["ratio"] for w in runs),
             "throughput_per_s": max(w["throughput_per_s"] for w in runs),
+            "raw_throughput_per_s": max(w["raw_throughput_per_s"] for w in runs),
+            "durable_ratio": max(w["durable_ratio"] for w in runs),
         }
     return out
+
+
+def _rate(m: dict) -> str:
+    return f"{m['throughput_per_s']:,.0f} (×{m['durable_ratio']:.2f})"
 
 
 def _fmt(us: float) -> str:
@@ -113,17 +118,18 @@ def table(results: list[dict]) -> str:
                          f"{_fmt(m['median_us'])} / {_fmt(m['p99_us'])} "
                          f"(×{m['ratio']:.2f})")
         lines.append(f"{r['case']:28}" + "".join(f"{c:>30}" for c in cells))
-    lines += ["", "Durable end-to-end throughput (calls/s until on disk), import time, peak RSS "
-              "above the interpreter after the float workloads and after all", ""]
-    head = (f"{'case':28}" + "".join(f"{LABELS[w]:>14}" for w in WORKLOADS)
+    lines += ["", "Durable end-to-end throughput (calls/s until on disk; × raw's, same process), "
+              "import time, peak RSS above the interpreter after the float workloads and after "
+              "all", ""]
+    head = (f"{'case':28}" + "".join(f"{LABELS[w]:>22}" for w in WORKLOADS)
             + f"{'import ms':>11}{'RSS floats':>12}{'RSS all':>9}")
     lines += [head, "-" * len(head)]
     for r in results:
         if "error" in r:
             continue
         cells = "".join(
-            f"{r['workloads'][w]['throughput_per_s']:>14,.0f}" if w in r["workloads"]
-            else f"{'':>14}" for w in WORKLOADS)
+            f"{_rate(r['workloads'][w]):>22}" if w in r["workloads"]
+            else f"{'':>22}" for w in WORKLOADS)
         lines.append(f"{r['case']:28}{cells}{r['import_s'] * 1000:>11.0f}"
                      f"{r['peak_rss_floats_mb']:>12.1f}{r['peak_rss_mb']:>9.1f}")
     lines += ["", *targets(results)]
@@ -131,19 +137,29 @@ def table(results: list[dict]) -> str:
 
 
 def targets(results: list[dict]) -> list[str]:
-    """The targets: runlog's median ≤ 1.5× raw at 1/10/100 floats, and below every peer."""
-    ok = [r for r in results if "error" not in r]
-    peers = [r for r in ok if r["spec"] != "raw" and not r["spec"].startswith("runlog")]
-    out = [f"Targets (median caller time, ≤ {TARGET_RATIO}× raw and below every peer, both as "
-           "ratios to the raw reference of the same process):"]
-    for r in (r for r in ok if r["spec"].startswith("runlog")):
-        for w in FLOATS:
-            ratio = r["workloads"][w]["ratio"]
-            beaten = [p["case"] for p in peers if w in p["workloads"]
-                      and p["workloads"][w]["ratio"] <= ratio]
-            verdict = "PASS" if ratio <= TARGET_RATIO and not beaten else "MISS"
-            why = f"; not below {', '.join(beaten)}" if beaten else ""
-            out.append(f"  {verdict}  {r['case']:22} {LABELS[w]:>10}: ×{ratio:.2f} raw{why}")
+    """The throughput targets, each a ratio to the raw reference of the same process: caller
+    time ≤ ×1.0 at 1 float; durable throughput ≥ ×1.0 for files and tb alone (floats and
+    image) and ≥ ×0.5 for files+tb together. Also whether a peer is faster on the caller."""
+    ok = {r["spec"]: r for r in results if "error" not in r}
+    peers = [r for s, r in ok.items() if s != "raw" and not s.startswith("runlog")]
+    out = ["Targets (ratios to the raw reference measured in the same process):"]
+    for spec in ("runlog:files", "runlog:tb", "runlog:files+tb"):
+        r = ok.get(spec)
+        if r is None:
+            continue
+        floor = 0.5 if "+" in spec else 1.0
+        for w in WORKLOADS:
+            m = r["workloads"][w]
+            verdict = "PASS" if m["durable_ratio"] >= floor else "MISS"
+            out.append(f"  {verdict}  {r['case']:22} {LABELS[w]:>11}: durable "
+                       f"×{m['durable_ratio']:.2f} raw (target ≥ ×{floor:g})")
+        m = r["workloads"]["floats_1"]
+        beaten = [p["case"] for p in peers if p["workloads"].get("floats_1", {}).get(
+            "ratio", float("inf")) <= m["ratio"]]
+        verdict = "PASS" if m["ratio"] <= CALLER_TARGET and not beaten else "MISS"
+        why = f"; not below {', '.join(beaten)}" if beaten else ""
+        out.append(f"  {verdict}  {r['case']:22} {LABELS['floats_1']:>11}: caller "
+                   f"×{m['ratio']:.2f} raw (target ≤ ×{CALLER_TARGET:g}){why}")
     return out
 
 
@@ -185,11 +201,16 @@ def main() -> None:
             rounds[spec].append(run_case(spec, args.budget, args.max_calls, timeout=240))
     results = [best_of(rounds[s]) for s in specs]
     paced = run_case("rss", args.budget, args.max_calls, timeout=240)
+    loop = run_case("loop-rss", args.budget, args.max_calls, timeout=240)
     report = table(results)
     if "error" not in paced:
         report += (f"\n\nMemory of a files-only run, {paced['rows']:,} rows of 10 floats at a "
                    f"training-like pace: {paced['peak_rss_mb']:.1f} MB above the interpreter "
                    "(target: under 30 MB)")
+    if "error" not in loop:
+        report += (f"\nMemory of a files-only run, {loop['rows']:,} rows of 10 floats in a loop "
+                   f"that only logs ({loop['seconds']:.1f} s): {loop['peak_rss_mb']:.1f} MB "
+                   "above the interpreter, import included (target: under 30 MB)")
     http = subprocess.run([sys.executable, str(HERE / "bench_http.py"), "--json"],
                           capture_output=True, text=True, timeout=300, cwd=HERE)
     http_result = json.loads(http.stdout.splitlines()[-1]) if http.returncode == 0 else {
@@ -203,6 +224,7 @@ def main() -> None:
         "settings": {"rounds": args.rounds, "budget_s": args.budget,
                      "max_calls": args.max_calls},
         "versions": versions(), "results": results, "paced_files_rss": paced,
+        "loop_files_rss": loop,
         "rounds": rounds, "http": http_result,
     }, indent=1))
     print(f"\n{time.time() - started:.0f} s; JSON: {path}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,7 @@ def config_items(config: Any) -> dict[str, Any]:
         return {}
     if isinstance(config, Mapping):
         items = dict(config)
-    elif isinstance(config, argparse.Namespace) or hasattr(config, "__dict__"):
+    elif hasattr(config, "__dict__"):  # an argparse.Namespace, say
         items = {k: v for k, v in vars(config).items() if not k.startswith("_")}
     else:
         raise UsageError(

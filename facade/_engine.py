@@ -53,6 +53,13 @@ class StepEngine:
             commits.append(self._take())
         return commits
 
+    def advance(self) -> int:
+        """The step of a row committed at once with no row open (``log(leaves)`` when
+        ``pending`` is empty, without building the list): the current step, then the next."""
+        step = self.cur
+        self.cur = step + 1
+        return step
+
     def finish(self) -> list[Commit]:
         """Commit the open row, if any (pending data is never lost)."""
         return [self._take()] if self.pending else []

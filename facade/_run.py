@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import glob
 import operator
 import os
-import secrets
-import socket
 import string
 import threading
 import time
@@ -49,6 +46,9 @@ from ._summary_view import SummaryView
 
 _FAST = (float, str, bool, type(None))
 _INT64 = 2**63
+#: key -> its one-segment path, shared by all rows (at most _MAX_PATHS keys)
+_PATHS: dict[str, tuple[str]] = {}
+_MAX_PATHS = 10_000
 _ID_CHARS = string.ascii_lowercase + string.digits
 
 #: every Run not yet finished, for atexit and fork handling
@@ -57,6 +57,8 @@ live_runs: weakref.WeakSet[Run] = weakref.WeakSet()
 
 def new_run_id() -> str:
     """8 random characters from ``[a-z0-9]``."""
+    import secrets  # on first use: it imports random, a cost at `import runlog`
+
     return "".join(secrets.choice(_ID_CHARS) for _ in range(8))
 
 
@@ -166,7 +168,7 @@ class Run:
         self._started = RunStarted(
             id=id, project=project, name=name, start_time=self._start_time, group=group,
             job_type=job_type, tags=tags, notes=notes, config=dict(config),
-            host=socket.gethostname(), version=_version(), resumed=resumed,
+            host=_hostname(), version=_version(), resumed=resumed,
             resumed_step=start_step if resumed else None, backends=tuple(backends),
         )
         if not disabled:
@@ -238,7 +240,10 @@ class Run:
         leaves = _fast_leaves(data) if type(data) is dict else None
         if leaves is None:
             leaves = flatten(data, self._hook)
-        if ("_step",) in leaves or ("_runtime",) in leaves or TIMESTAMP in leaves:
+            special = ("_step",) in leaves or ("_runtime",) in leaves or TIMESTAMP in leaves
+        else:  # flat: the keys of data are the paths' only segments
+            special = "_step" in data or "_runtime" in data or "_timestamp" in data
+        if special:
             _special_keys(leaves, now)
         else:
             leaves[TIMESTAMP] = now
@@ -257,7 +262,11 @@ class Run:
             if self._finished:
                 self._refuse("log")
             self._dispatcher.new_call()
-            commits = self._engine.log(leaves, step, commit)
+            engine = self._engine
+            if step is None and commit is None and not engine.pending:  # the common call
+                self._commit(engine.advance(), leaves)
+                return
+            commits = engine.log(leaves, step, commit)
             if commits is None:
                 self._stale(step, leaves, now)
                 return
@@ -378,6 +387,8 @@ class Run:
 
         pattern = os.path.expanduser(os.fspath(glob_str))
         base = os.fspath(base_path) if base_path is not None else _glob_base(pattern)
+        import glob
+
         paths = sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
         if glob.has_magic(pattern):
             links = [p for p in paths if _through_link(p, _glob_base(pattern))]
@@ -497,8 +508,13 @@ class Run:
 
 def _fast_leaves(data: dict[Any, Any]) -> dict[tuple[str, ...], Any] | None:
     """Leaves of a flat dict of plain values and UTF-8 text, or None when the general path
-    (which also names what is wrong) is needed."""
+    (which also names what is wrong) is needed.
+
+    Each key's path tuple is made once and shared by every row that has the key (a queued
+    row then holds no tuples of its own).
+    """
     leaves = {}
+    paths = _PATHS
     for key, value in data.items():
         t = type(value)
         if type(key) is not str or not key:
@@ -506,7 +522,12 @@ def _fast_leaves(data: dict[Any, Any]) -> dict[tuple[str, ...], Any] | None:
         if (t in _FAST or (t is int and -_INT64 <= value < _INT64)) and is_utf8(key) and (
             t is not str or is_utf8(value)
         ):
-            leaves[(key,)] = value
+            path = paths.get(key)
+            if path is None:
+                path = (key,)
+                if len(paths) < _MAX_PATHS:
+                    paths[key] = path
+            leaves[path] = value
         else:
             return None
     return leaves
@@ -537,10 +558,18 @@ def _through_link(path: str, start: str) -> bool:
 
 def _glob_base(pattern: str) -> str:
     """The folder part of a glob pattern, before its first wildcard."""
+    import glob
+
     head = pattern
     while glob.has_magic(head):
         head = os.path.dirname(head)
     return os.path.dirname(head) if head == pattern else head or "."
+
+
+def _hostname() -> str:
+    import socket
+
+    return socket.gethostname()
 
 
 def _version() -> str:

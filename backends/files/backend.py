@@ -34,12 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from runlog.typespec.errors import UsageError
-from runlog.typespec.jsonform import dumps, record_to_json
+from runlog.typespec.jsonform import dumps
 from runlog.typespec.media import KINDS
 from runlog.typespec.records import FileSaved, Finished, Record, Row, RunStarted, StaleRow
 
 from .._contract import Capabilities, ExistingRun
 from ..options import Option, parse_options
+from .encode import BatchEncoder
 from .format import (
     HISTORY,
     RECORDS,
@@ -80,6 +81,7 @@ class FilesBackend:
         self._media = MediaStore(self.run_dir)
         self._state = RunState()
         self._lock = threading.Lock()
+        self._encoder = BatchEncoder(self._media.store)
         self._pending: dict[str, list[bytes]] = {name: [] for name in _LOGS}
         self._buffered = 0
         self._caches_dirty = False
@@ -136,20 +138,14 @@ class FilesBackend:
         with self._lock:
             if self._failed is not None:
                 self._write_out(sync=False)
-            store = self._media.store
-            lines: list[tuple[str, bytes]] = []
+            chunks = self._encoder.encode(records)
             for record in records:
-                lines.append((RECORDS, dumps(record_to_json(record, store)).encode("utf-8")))
-                kind = type(record)
-                if kind is Row:
-                    lines.append((HISTORY, dumps(history_line(record, store)).encode("utf-8")))
-                elif kind is StaleRow:
-                    lines.append((STALE, dumps(stale_line(record, store)).encode("utf-8")))
-                elif kind is FileSaved:
+                if type(record) is FileSaved:
                     self._media.save_file(record.name, record.payload.payload())
             pending = self._pending
-            for name, line in lines:
-                pending[name].append(line)
+            for name, data in chunks.items():
+                if data:
+                    pending[name].append(data)
             for record in records:
                 self._state.apply(record)
             self._buffered += len(records)
@@ -211,13 +207,13 @@ class FilesBackend:
         try:
             if sync:
                 self._media.sync()
-            for name, lines in self._pending.items():
+            for name, chunks in self._pending.items():
                 log = self._files[name]
-                if lines:
-                    data = b"\n".join(lines) + b"\n"
+                if chunks:
+                    data = b"".join(chunks)
                     log.append(data)
                     self._log_bytes += len(data)
-                    lines.clear()
+                    chunks.clear()
                 if sync:
                     log.sync()
             if self._caches_dirty:

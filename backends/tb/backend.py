@@ -4,11 +4,12 @@
 ``tensorboard --logdir <dir>/<project>`` then shows one TensorBoard run per runlog run. With
 the option ``logdir=ROOT`` the events go to ``ROOT/<run id>`` instead. See ``docs/backends/tb.md``.
 
-Events are written synchronously, on the backend's worker, into one event file per writer
-(named with the time in ns, the pid and a random suffix, so two writers never clobber each
-other; a resumed run adds a file that sorts after the earlier ones). There is no tensorboardX
-queue or thread in between, so :meth:`flush` is a real barrier: when it returns, everything
-written is on disk and readable. A resumed run's state is read back from its event files
+Events are rendered on the backend's worker, one per row, and each batch is handed to the OS
+in one write (:mod:`runlog.backends.tb.eventfile`), into one event file per writer (named with
+the time in ns, the pid and a random suffix, so two writers never clobber each other; a resumed
+run adds a file that sorts after the earlier ones). There is no tensorboardX queue or thread in
+between, so :meth:`flush` is a real barrier: when it returns, everything written is on disk and
+readable. A resumed run's state is read back from its event files
 (:mod:`runlog.backends.tb.events`).
 """
 
@@ -41,11 +42,12 @@ from .._contract import Capabilities, ExistingRun
 from ..options import Option, parse_options
 
 try:
-    from tensorboardX.event_file_writer import EventsWriter
     from tensorboardX.proto.event_pb2 import Event
     from tensorboardX.proto.summary_pb2 import Summary
 
     from . import events, hparams, media
+    from .eventfile import EventFile
+    from .scalars import ScalarRows
     from .tags import CONFIG_TAG, KEYMAP_TAG, SUMMARY_TAG, encode, sub_tag
 except ModuleNotFoundError as exc:  # the `tb` extra is not installed
     if exc.name is None or not exc.name.startswith("tensorboardX"):
@@ -88,6 +90,7 @@ class TBBackend:
         self._hparams_due = False
         self._step = 0  # the latest committed step: where config changes are written
         self._tags: dict[KeyPath, str] = {}
+        self._scalars = ScalarRows()
         self._mapped: set[str] = set()  # tags already in the keymap
         self._axes: MetricMatcher[KeyPath] = MetricMatcher()  # metric -> its step metric's path
         self._axis_last: dict[KeyPath, Any] = {}
@@ -112,7 +115,7 @@ class TBBackend:
         self.logdir.mkdir(parents=True, exist_ok=True)
         # nanoseconds first: a resumed session's file sorts (and is read) after the earlier ones
         suffix = f".{time.time_ns()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
-        self._writer = EventsWriter(str(self.logdir / "events"), suffix)
+        self._writer = EventFile(self.logdir, suffix)
         self._flushed_at = time.monotonic()
 
     def write(self, records: Sequence[Record]) -> None:
@@ -139,6 +142,8 @@ class TBBackend:
                 self._finished(record)
         if time.monotonic() - self._flushed_at >= self._flush_secs:
             self.flush(None)
+        elif self._writer is not None:
+            self._writer.write_out()
 
     def flush(self, timeout: float | None = None) -> bool:
         """Write buffered events to disk (flush and fsync); they are readable on return."""
@@ -193,6 +198,11 @@ class TBBackend:
 
     # -- rows ------------------------------------------------------------------------------
     def _row(self, step: int, walltime: float, values: dict[KeyPath, Any]) -> None:
+        if not (self._axes or self._axis_globs):
+            event = self._scalars.event(step, walltime, values, self._tags)
+            if event is not None:
+                self._write(event)
+                return
         chosen: dict[str, tuple[KeyPath, Any]] = {}
         new: dict[str, str] = {}
         tags = self._tags
@@ -275,7 +285,10 @@ class TBBackend:
     def _write(self, event: Any) -> None:
         if self._writer is None:
             raise RuntimeError("tb backend: write() before start() or after close()")
-        self._writer.write_event(event)
+        if type(event) is bytes:
+            self._writer.add_serialized(event)
+        else:
+            self._writer.add(event)
 
     def _warn(self, tag: str, message: str) -> None:
         if (tag, message) not in self._warned:
