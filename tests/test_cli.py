@@ -305,7 +305,7 @@ def test_a_damaged_history_is_rebuilt_from_records_with_a_warning(runs):
     assert shown.returncode == 0 and "█▆▃▂▁" in shown.stdout
 
 
-# -- hostile text and damaged runs -------------------------------------------------------------------
+# -- hostile text and damaged runs ----------------------------------------------------------------
 def test_user_text_is_printed_literally_without_control_characters(tmp_path):
     run = runlog.init(project="p", id="hostile", dir=tmp_path, backends=["files"],
                       name="[/x]", notes="[link=https://evil.example]click[/link] \x1b[31mred",

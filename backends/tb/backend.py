@@ -198,7 +198,7 @@ class TBBackend:
 
     # -- rows ------------------------------------------------------------------------------
     def _row(self, step: int, walltime: float, values: dict[KeyPath, Any]) -> None:
-        if not (self._axes or self._axis_globs):
+        if not self._axes:
             event = self._scalars.event(step, walltime, values, self._tags)
             if event is not None:
                 self._write(event)
