@@ -17,6 +17,7 @@ BUILTIN_BACKENDS: dict[str, str] = {
     "memory": "runlog.backends.memory",
     "files": "runlog.backends.files",
     "tb": "runlog.backends.tb",
+    "mlflow": "runlog.backends.mlflow",
 }
 
 
