@@ -182,7 +182,7 @@ class Outbox:
         left = max(0.0, deadline - time.monotonic())
         for attempt in tenacity.Retrying(
             stop=tenacity.stop_after_delay(left),
-            wait=tenacity.wait_exponential_jitter(initial=0.2, max=5.0, jitter=0.5),
+            wait=tenacity.wait_exponential(multiplier=0.2, max=5.0) + tenacity.wait_random(0, 0.5),
             retry=tenacity.retry_if_exception(is_transient),
             reraise=True,
         ):
@@ -210,4 +210,4 @@ class Outbox:
 
 
 #: spacing of delivery rounds while the store stays unreachable
-_BACKOFF = tenacity.wait_exponential_jitter(initial=0.5, max=10.0, jitter=1.0)
+_BACKOFF = tenacity.wait_exponential(multiplier=0.5, max=10.0) + tenacity.wait_random(0, 1.0)
