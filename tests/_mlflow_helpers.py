@@ -1,5 +1,8 @@
-"""Real MLflow stores for the mlflow backend's tests: a tracking server and a PostgreSQL cluster,
-both on 127.0.0.1 and a free port, each stopped by the process it started; plus read-back helpers."""
+"""Real MLflow stores for the mlflow backend's tests and read-back helpers.
+
+A tracking server and a PostgreSQL cluster, both on 127.0.0.1 and a free port, each stopped
+through the process the test started.
+"""
 
 from __future__ import annotations
 

@@ -258,6 +258,6 @@ def test_mlflow_tracking_uri_variable_is_used(db_uri, project, monkeypatch):
 @pytest.mark.parametrize("entry", ["mlflow:trackinguri=x", "mlflow:retry_timeout=-1",
                                    {"mlflow": {"experiment": 3}}])
 def test_bad_options_are_usage_errors(entry):
-    with pytest.raises(UsageError, match="mlflow backend: .*(trackinguri|retry_timeout|"
-                                         "experiment)"):
+    with pytest.raises(UsageError, match=r"mlflow backend: .*(trackinguri|retry_timeout|"
+                                         r"experiment)"):
         runlog.init(backends=[entry], settings=SETTINGS)
