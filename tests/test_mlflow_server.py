@@ -101,12 +101,13 @@ def test_a_postgresql_store_used_directly(postgres, tmp_path):
     assert "runlog/config.json" in artifact_paths(client, mlrun.info.run_id)
 
 
-def test_a_server_killed_and_restarted_mid_run_gets_every_point_once(tmp_path):
-    server = MlflowServer(f"sqlite:///{tmp_path / 'mlflow.db'}", tmp_path / "artifacts").start()
+def test_a_server_killed_and_restarted_mid_run_gets_every_point_once(sqlite_server):
+    server = sqlite_server  # restarted on the same port and store, so the session keeps it
+    project = f"fault{uuid.uuid4().hex[:8]}"
+    run = runlog.init(project=project, backends=[f"mlflow:tracking_uri={server.url}"],
+                      settings={**SETTINGS, "batch_delay": 0.02})
+    total, logged_while_down = 600, 0
     try:
-        run = runlog.init(project="fault", backends=[f"mlflow:tracking_uri={server.url}"],
-                          settings={**SETTINGS, "batch_delay": 0.02})
-        total, logged_while_down = 600, 0
         for step in range(total):
             run.log({"a": float(step), "b": step * 2.0})
             if step == 200:
@@ -117,17 +118,17 @@ def test_a_server_killed_and_restarted_mid_run_gets_every_point_once(tmp_path):
                 time.sleep(0.005)
             if step == 400:
                 server.start()
-        assert logged_while_down == 199
         run.finish()
-        assert run.stats["backends"]["mlflow"]["state"] == "ok"
-
-        client = MlflowClient(server.url)
-        rid = find_run(client, "fault", run.id).info.run_id
-        for key, scale in (("a", 1.0), ("b", 2.0)):
-            points = history(client, rid, key)
-            assert [(s, v) for s, v, _ in points] == [(s, s * scale) for s in range(total)]
     finally:
-        server.stop()
+        if server.proc is None:
+            server.start()
+    assert logged_while_down == 199
+    assert run.stats["backends"]["mlflow"]["state"] == "ok"
+    client = MlflowClient(server.url)
+    rid = find_run(client, project, run.id).info.run_id
+    for key, scale in (("a", 1.0), ("b", 2.0)):
+        points = history(client, rid, key)
+        assert [(s, v) for s, v, _ in points] == [(s, s * scale) for s in range(total)]
 
 
 def test_loss_is_reported_when_the_store_never_comes_back(caplog):
