@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 from mlflow.utils.validation import _validate_metric_name
 from runlog.backends.mlflow.keys import MAX_KEY, KeyRegistry, clean
 from runlog.backends.mlflow.outbox import Call, Outbox, ServerDown, is_transient
@@ -61,14 +62,14 @@ def test_params_flatten_encode_and_a_changed_value_goes_to_a_tag(caplog):
 def test_transient_and_permanent_failures():
     assert is_transient(ServerDown("x"))
     assert is_transient(MlflowException("db locked"))  # INTERNAL_ERROR
-    assert not is_transient(MlflowException("bad", error_code="INVALID_PARAMETER_VALUE"))
+    assert not is_transient(MlflowException("bad", error_code=INVALID_PARAMETER_VALUE))
 
 
 def test_a_rejected_request_is_dropped_and_the_rest_delivered(caplog):
     sent = []
 
     def reject(client, run_id):
-        raise MlflowException("nope", error_code="INVALID_PARAMETER_VALUE")
+        raise MlflowException("nope", error_code=INVALID_PARAMETER_VALUE)
 
     box = Outbox(lambda: (None, "rid"), None, "store")
     box.add(Call(reject, "a bad request"))
