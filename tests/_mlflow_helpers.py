@@ -19,7 +19,16 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 STARTUP_TIMEOUT = 90.0
+
+
+@pytest.fixture(autouse=True)
+def mlflow_env(monkeypatch):
+    """No artifact progress bars, and no MLFLOW_TRACKING_URI from the caller's shell."""
+    monkeypatch.setenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
 
 
 def free_port() -> int:

@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 import runlog
-from _mlflow_helpers import history, the_run
+from _mlflow_helpers import (
+    history,
+    mlflow_env,  # noqa: F401 - autouse fixture
+    the_run,
+)
 from mlflow import MlflowClient
 from runlog.backends import capabilities_of
 from runlog.backends.mlflow import factory
@@ -22,12 +26,6 @@ FACADE_ASKS_BACKENDS = importlib.util.find_spec("runlog.backends.testing") is no
 @pytest.fixture(scope="module")
 def db_uri(tmp_path_factory):
     return f"sqlite:///{tmp_path_factory.mktemp('mlflow-resume') / 'mlflow.db'}"
-
-
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch):
-    monkeypatch.setenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
 
 
 def _backend(db_uri, tmp_path, project, run_id):

@@ -12,18 +12,19 @@ import uuid
 import numpy as np
 import pytest
 import runlog
-from _mlflow_helpers import MlflowServer, PostgresCluster, artifact_paths, free_port, history
+from _mlflow_helpers import (
+    MlflowServer,
+    PostgresCluster,
+    artifact_paths,
+    free_port,
+    history,
+    mlflow_env,  # noqa: F401 - autouse fixture
+)
 from _mlflow_helpers import the_run as find_run
 from mlflow import MlflowClient
 from PIL import Image as PILImage
 
 SETTINGS = {"handle_signals": False}
-
-
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch):
-    monkeypatch.setenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,12 @@ import uuid
 import numpy as np
 import pytest
 import runlog
-from _mlflow_helpers import artifact_paths, history, the_run
+from _mlflow_helpers import (
+    artifact_paths,
+    history,
+    mlflow_env,  # noqa: F401 - autouse fixture
+    the_run,
+)
 from mlflow import MlflowClient
 from PIL import Image as PILImage
 from runlog.typespec.errors import UsageError
@@ -24,12 +29,6 @@ SETTINGS = {"handle_signals": False}
 def db_uri(tmp_path_factory):
     """One sqlite store for the session (its migrations take seconds); a project per test."""
     return f"sqlite:///{tmp_path_factory.mktemp('mlflow-sqlite') / 'mlflow.db'}"
-
-
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch):
-    monkeypatch.setenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from runlog.backends._axes import StepAxes
 from runlog.backends._contract import Capabilities, ExistingRun
 from runlog.typespec.errors import BackendError, UsageError
 from runlog.typespec.jsonform import dumps, leaves_to_json
@@ -34,7 +35,7 @@ from runlog.typespec.records import (
     RunStarted,
     StaleRow,
 )
-from runlog.typespec.summary import Summary, split_metric_name
+from runlog.typespec.summary import Summary
 
 from . import media, store
 from .keys import KeyRegistry, clean
@@ -105,10 +106,7 @@ class MlflowBackend:
         self._params = ParamTracker()
         self._config: dict[str, Any] = {}
         self._latest: dict[str, tuple[int, float]] = {}  # metric key -> (step, value) at max step
-        self._axes: dict[str, KeyPath] = {}
-        self._axis_globs: dict[str, KeyPath] = {}
-        self._axis_of: dict[KeyPath, KeyPath | None] = {}
-        self._axis_last: dict[KeyPath, Any] = {}
+        self._axes = StepAxes()
         self._tables: list[dict[str, str]] = []
         self._images_tagged = False
         self._deadline: float | None = None
@@ -180,7 +178,7 @@ class MlflowBackend:
                 self._config.update(record.values)
                 self._config_changed(record.values, files, tags)
             elif kind is MetricDefined:
-                self._define(record)
+                self._axes.define(record)
             elif kind is FileSaved:
                 files[_safe_path(record.name)] = record.payload.payload().data
             elif kind is Finished:
@@ -281,16 +279,15 @@ class MlflowBackend:
         ts = int(row.timestamp * 1000)
         keys = self._keys
         values = row.values
-        if self._axes or self._axis_globs:
-            for axis in {*self._axes.values(), *self._axis_globs.values()}:
-                if axis in values and type(values[axis]) in _NUMBER:
-                    self._axis_last[axis] = values[axis]
+        axes = bool(self._axes)
+        if axes:
+            self._axes.observe(values)
         for path, value in values.items():
             t = type(value)
             if value is None:
                 continue
             key = keys.key(path)
-            step = self._step_of(path, row.step) if self._axes or self._axis_globs else row.step
+            step = self._step_of(path, row.step) if axes else row.step
             if t in _NUMBER:
                 metrics.append(Metric(key, float(value), ts, step))
                 self._track(key, step, float(value))
@@ -330,30 +327,13 @@ class MlflowBackend:
                     params=[p for p in chunk if isinstance(p, Param)],
                     tags=[t for t in chunk if isinstance(t, RunTag)]))
 
-    def _define(self, metric: MetricDefined) -> None:
-        if metric.step_metric is None:
-            return
-        axis = split_metric_name(metric.step_metric)
-        if metric.name.endswith("*"):
-            self._axis_globs[metric.name[:-1]] = axis
-        else:
-            self._axes[metric.name] = axis
-        self._axis_of.clear()
-
     def _step_of(self, path: KeyPath, step: int) -> int:
         """The MLflow step of a leaf: its ``define_metric`` step metric's value when that is
         a whole number, else the runlog step (with a warning, once)."""
-        if path in self._axis_of:
-            axis = self._axis_of[path]
-        else:
-            key = ".".join(path)
-            axis = self._axes.get(key)
-            if axis is None and not key.startswith("_"):
-                axis = next((a for p, a in self._axis_globs.items() if key.startswith(p)), None)
-            self._axis_of[path] = axis = None if axis == path else axis
-        if axis is None or axis not in self._axis_last:
+        found = self._axes.axis_value(path)
+        if found is None:
             return step
-        value = self._axis_last[axis]
+        axis, value = found
         if not (math.isfinite(value) and value == int(value)):
             self._warn(".".join(axis), "MLflow steps are integers; a step metric value that is "
                                        "not a whole number is plotted at _step instead")
