@@ -95,17 +95,26 @@ def _port_open(port: int) -> bool:
 
 
 class PostgresCluster:
-    """A throwaway PostgreSQL cluster run as the ``postgres`` user (it refuses root)."""
+    """A throwaway PostgreSQL cluster; as root it runs as the ``postgres`` user (PostgreSQL
+    refuses root). Binaries come from PATH or Debian's ``/usr/lib/postgresql/<v>/bin``."""
 
     def __init__(self) -> None:
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="runlog-pg-"))
-        user = pwd.getpwnam("postgres")
-        os.chown(self.dir, user.pw_uid, user.pw_gid)
+        self._prefix: list[str] = []
+        if os.geteuid() == 0:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.dir, user.pw_uid, user.pw_gid)
+            self._prefix = ["runuser", "-u", "postgres", "--"]
         self.data = self.dir / "data"
+        found = shutil.which("initdb") or next(
+            iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)), None)
+        if found is None:
+            raise RuntimeError("PostgreSQL's initdb is not installed (.ci/run installs it)")
+        self._bin = Path(found).parent
 
-    def _as_postgres(self, *args: str) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", *args], check=True,
+    def _as_postgres(self, tool: str, *args: str) -> None:
+        subprocess.run([*self._prefix, str(self._bin / tool), *args], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
 
     def start(self) -> PostgresCluster:
@@ -113,8 +122,11 @@ class PostgresCluster:
         self._as_postgres(
             "pg_ctl", "-D", str(self.data), "-l", str(self.dir / "pg.log"), "-w", "-t", "60",
             "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1", "start")
-        self._as_postgres("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                          "mlflow")
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres",
+                             dbname="postgres", autocommit=True) as conn:
+            conn.execute("CREATE DATABASE mlflow")
         return self
 
     @property

@@ -24,6 +24,7 @@ from _mlflow_helpers import the_run as find_run
 from mlflow import MlflowClient
 from PIL import Image as PILImage
 
+pytestmark = pytest.mark.slow
 SETTINGS = {"handle_signals": False}
 
 
