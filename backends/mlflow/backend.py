@@ -295,7 +295,12 @@ class MlflowBackend:
                 files[f"text/{key}/{step}.txt"] = value.encode("utf-8")
             elif isinstance(value, (Media, MediaSequence)):
                 out = media.Rendered()
-                media.render(out, key, step, ts, value, self._warn)
+                try:
+                    media.render(out, key, step, ts, value, self._warn)
+                except Exception as exc:  # noqa: BLE001 - one bad value never stops the run
+                    self._warn(key, f"a {value.kind} value could not be written at step {step} "
+                                    f"({type(exc).__name__}: {exc}); skipped")
+                    continue
                 files.update(out.files)
                 self._tables += [{"path": p, "type": "table"} for p in out.tables]
                 self._images_tagged = self._images_tagged or out.images
