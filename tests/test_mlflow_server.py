@@ -103,12 +103,13 @@ def test_a_postgresql_store_used_directly(postgres, tmp_path):
     assert "runlog/config.json" in artifact_paths(client, mlrun.info.run_id)
 
 
-def test_a_server_killed_and_restarted_mid_run_gets_every_point_once(sqlite_server):
+def test_a_server_killed_and_restarted_mid_run_gets_every_point_once(sqlite_server, caplog):
     server = sqlite_server  # restarted on the same port and store, so the session keeps it
     project = f"fault{uuid.uuid4().hex[:8]}"
     run = runlog.init(project=project, backends=[f"mlflow:tracking_uri={server.url}"],
                       settings={**SETTINGS, "batch_delay": 0.02})
     total, logged_while_down = 600, 0
+    caplog.set_level(logging.WARNING, "runlog.backends.mlflow")
     try:
         for step in range(total):
             run.log({"a": float(step), "b": step * 2.0})
@@ -125,6 +126,8 @@ def test_a_server_killed_and_restarted_mid_run_gets_every_point_once(sqlite_serv
         if server.proc is None:
             server.start()
     assert logged_while_down == 199
+    said = [r.getMessage() for r in caplog.records]
+    assert any("cannot reach" in m for m in said) and any("reachable again" in m for m in said)
     assert run.stats["backends"]["mlflow"]["state"] == "ok"
     client = MlflowClient(server.url)
     rid = find_run(client, project, run.id).info.run_id
