@@ -173,10 +173,10 @@ class MlflowBackend:
                     last_step = record.step
             elif kind is RunStarted:
                 self._config = dict(record.config)
-                self._config_changed(self._config, files, tags)
+                self._config_changed(self._config, files)
             elif kind is ConfigChanged:
                 self._config.update(record.values)
-                self._config_changed(record.values, files, tags)
+                self._config_changed(record.values, files)
             elif kind is MetricDefined:
                 self._axes.define(record)
             elif kind is FileSaved:
@@ -213,9 +213,9 @@ class MlflowBackend:
             return
         logger.error(
             "runlog mlflow backend: %s stayed unreachable for retry_timeout=%g s after the run "
-            "finished; NOT delivered to MLflow run %s: %s. Last error: %s. The other backends "
-            "still have this data.", self._outbox.where, self._retry_timeout, self.run_id,
-            self._outbox.pending(), self._outbox.last_error)
+            "finished; NOT delivered to MLflow run %s: %s. Last error: %s. The run's other "
+            "backends, if any, still have it.", self._outbox.where, self._retry_timeout,
+            self.run_id, self._outbox.pending(), self._outbox.last_error)
 
     # -- connecting ------------------------------------------------------------------------
     def _get_client(self) -> Any:
@@ -316,8 +316,7 @@ class MlflowBackend:
         if held is None or step >= held[0]:
             self._latest[key] = (step, value)
 
-    def _config_changed(self, values: dict[str, Any], files: dict[str, bytes],
-                        tags: dict[str, str]) -> None:
+    def _config_changed(self, values: dict[str, Any], files: dict[str, bytes]) -> None:
         params, changed, long_values = self._params.update(values)
         files.update(long_values)
         files[f"{store.STATE_DIR}/config.json"] = dumps(self._config).encode("utf-8")
