@@ -260,3 +260,26 @@ def test_bad_options_are_usage_errors(entry):
     with pytest.raises(UsageError, match=r"mlflow backend: .*(trackinguri|retry_timeout|"
                                          r"experiment)"):
         runlog.init(backends=[entry], settings=SETTINGS)
+
+
+def test_saved_files_are_artifacts_at_their_names(db_uri, project, tmp_path):
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "model.yaml").write_text("depth: 4\n")
+    run = start(db_uri, project)
+    assert run.save(str(tmp_path / "conf" / "*.yaml"), base_path=str(tmp_path)) == [
+        "conf/model.yaml"]
+    run.finish()
+    client = MlflowClient(db_uri)
+    rid = the_run(client, project, run.id).info.run_id
+    assert download(client, rid, "conf/model.yaml", tmp_path) == b"depth: 4\n"
+
+
+def test_stale_rows_kept_by_policy_reach_mlflow(db_uri, project):
+    run = runlog.init(project=project, backends=[f"mlflow:tracking_uri={db_uri}"],
+                      settings={**SETTINGS, "on_stale_step": "keep"})
+    run.log({"x": 1.0}, step=5)
+    run.log({"x": 0.5}, step=2)  # behind the current step: kept, as the policy says
+    run.finish()
+    client = MlflowClient(db_uri)
+    rid = the_run(client, project, run.id).info.run_id
+    assert [(s, v) for s, v, _ in history(client, rid, "x")] == [(2, 0.5), (5, 1.0)]
