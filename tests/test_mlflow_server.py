@@ -145,6 +145,8 @@ def test_loss_is_reported_when_the_store_never_comes_back(caplog):
         {"mlflow": {"tracking_uri": url, "retry_timeout": 1}}], settings=SETTINGS)
     for step in range(20):
         run.log({"x": float(step)})
+    assert run.flush() is False  # not delivered, and the backend is still live
+    assert run.stats["backends"]["mlflow"]["state"] != "disabled"
     with caplog.at_level(logging.WARNING, "runlog.backends.mlflow"):
         run.finish()
     lost = [r for r in caplog.records if "NOT delivered" in r.getMessage()]

@@ -52,9 +52,11 @@ OPTIONS = {
     "artifact_location": "where a new experiment stores artifacts (default: MLflow's choice; "
                          "beside the database for sqlite)",
     "retry_timeout": "seconds to keep retrying an unreachable store at flush and finish "
-                     "(default 45)",
+                     "(default 25; keep it below the run's block_timeout)",
 }
-RETRY_TIMEOUT = 45.0
+#: below the default block_timeout (30 s), after which a backend call that has not returned
+#: counts as stalled and the backend is disabled
+RETRY_TIMEOUT = 25.0
 #: MLflow's per-request limits (server-enforced)
 MAX_METRICS, MAX_PARAMS_TAGS = 1000, 100
 STATUS = {"finished": "FINISHED", "failed": "FAILED", "preempted": "KILLED"}
