@@ -18,6 +18,7 @@ BUILTIN_BACKENDS: dict[str, str] = {
     "files": "runlog.backends.files",
     "tb": "runlog.backends.tb",
     "http": "runlog.backends.http",
+    "mlflow": "runlog.backends.mlflow",
 }
 
 

@@ -184,6 +184,8 @@ def main() -> None:
                         help="timed calls per float workload; a tenth for the image")
     parser.add_argument("--only", nargs="*", help="case specs to run (default: all)")
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--mlflow", action="store_true",
+                        help="also run bench_mlflow.py (sqlite and a local mlflow server)")
     args = parser.parse_args()
 
     specs = args.only or all_specs(installed_runlog_backends())
@@ -228,6 +230,8 @@ def main() -> None:
         "rounds": rounds, "http": http_result,
     }, indent=1))
     print(f"\n{time.time() - started:.0f} s; JSON: {path}")
+    if args.mlflow:
+        subprocess.run([sys.executable, str(HERE / "bench_mlflow.py")], check=False)
 
 
 if __name__ == "__main__":

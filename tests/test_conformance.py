@@ -42,6 +42,36 @@ def test_every_built_in_backend_passes(tmp_path, factory, options, reader):
     assert done == ["options", "capabilities", "run", "flush"] + (["resume"] if resumable else [])
 
 
+def test_mlflow_passes(tmp_path):
+    from mlflow.tracking import MlflowClient
+    from runlog.backends.mlflow import factory as mlflow_factory
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+    def mlflow_steps(backend, run_dir: Path) -> list[int]:
+        history = MlflowClient(uri).get_metric_history(backend.run_id, "loss")
+        return sorted(m.step for m in history)
+
+    done = check_backend(mlflow_factory, {"tracking_uri": uri}, tmp_path,
+                         read_steps=mlflow_steps)
+    assert done == ["options", "capabilities", "run", "flush", "resume"]
+
+
+def test_http_passes(tmp_path):
+    from _http_collector import Collector
+    from runlog.backends.files import FilesRun
+    from runlog.backends.http import factory as http_factory
+
+    with Collector(tmp_path / "D") as collector:
+        def http_steps(backend, run_dir: Path) -> list[int]:
+            stored = FilesRun(tmp_path / "D" / run_dir.parent.name / run_dir.name)
+            return [h["_step"] for h in stored.history]
+
+        done = check_backend(http_factory, {"url": collector.url}, tmp_path,
+                             read_steps=http_steps)
+    assert done == ["options", "capabilities", "run", "flush", "resume"]
+
+
 class TestFilesAsAPytestClass(BackendConformance):
     """The pytest form: one test per check (files applies to all of them: none is skipped)."""
 

@@ -59,9 +59,6 @@ class HttpBackend:
     name = "http"
     capabilities = Capabilities(kinds=KINDS, stale_rows=True, resume=True, batch_size=1000,
                                 batch_delay=0.2)
-    # read by the dispatcher until it reads ``capabilities``
-    kinds = KINDS
-    stores_stale = True
 
     def __init__(self, run_dir: Path, url: str, token: str | None = None,
                  spool: str | Path | None = None, timeout: float = 10.0, retry_for: float = 30.0,

@@ -27,7 +27,6 @@ from typing import Any
 from runlog.typespec.errors import UsageError
 from runlog.typespec.jsonform import value_to_json
 from runlog.typespec.media import KINDS, Media, MediaSequence
-from runlog.typespec.metrics import MetricMatcher, split_metric_name
 from runlog.typespec.records import (
     ConfigChanged,
     Finished,
@@ -38,6 +37,7 @@ from runlog.typespec.records import (
     StaleRow,
 )
 
+from .._axes import StepAxes
 from .._contract import Capabilities, ExistingRun
 from ..options import Option, parse_options
 
@@ -92,8 +92,7 @@ class TBBackend:
         self._tags: dict[KeyPath, str] = {}
         self._scalars = ScalarRows()
         self._mapped: set[str] = set()  # tags already in the keymap
-        self._axes: MetricMatcher[KeyPath] = MetricMatcher()  # metric -> its step metric's path
-        self._axis_last: dict[KeyPath, Any] = {}
+        self._axes = StepAxes()  # define_metric step metrics
         self._warned: set[tuple[str, str]] = set()
 
     # -- Backend ---------------------------------------------------------------------------
@@ -137,7 +136,7 @@ class TBBackend:
                 self._emit(self._step, time.time(),
                            [media.text_value(CONFIG_TAG, media.json_text(self._config))])
             elif t is MetricDefined:
-                self._define(record)
+                self._axes.define(record)
             elif t is Finished:
                 self._finished(record)
         if time.monotonic() - self._flushed_at >= self._flush_secs:
@@ -178,11 +177,6 @@ class TBBackend:
             self._write(Event(step=self._run.resumed_step or 0, wall_time=walltime,
                               summary=start))
 
-    def _define(self, metric: MetricDefined) -> None:
-        if metric.step_metric is None:
-            return
-        self._axes.add(metric.name, split_metric_name(metric.step_metric))
-
     def _finished(self, done: Finished) -> None:
         self._ensure_hparams(done.end_time)
         step = max(done.final_step, self._step)
@@ -219,9 +213,7 @@ class TBBackend:
                        [media.text_value(KEYMAP_TAG, media.json_text(new))])
         axes = bool(self._axes)
         if axes:
-            for axis in set(self._axes.values()):
-                if axis in values and _is_number(values[axis]):
-                    self._axis_last[axis] = values[axis]
+            self._axes.observe(values)
         by_step: dict[int, list[Any]] = {step: []}
         for tag, (path, value) in chosen.items():
             at = self._axis_step(path, step) if axes else step
@@ -265,10 +257,10 @@ class TBBackend:
 
     def _axis_step(self, path: KeyPath, step: int) -> int:
         """The step a leaf is plotted at: its step metric's value (``define_metric``)."""
-        axis = self._axes.get(path)
-        if axis is None or axis == path or axis not in self._axis_last:
+        found = self._axes.axis_value(path)
+        if found is None:
             return step
-        value = self._axis_last[axis]
+        axis, value = found
         if not math.isfinite(value):
             self._warn(".".join(axis), "a NaN or infinite step metric cannot be a step; "
                                        "_step was used")
@@ -294,10 +286,6 @@ class TBBackend:
         if (tag, message) not in self._warned:
             self._warned.add((tag, message))
             logger.warning("runlog tb backend: %s: %s", tag, message)
-
-
-def _is_number(value: Any) -> bool:
-    return type(value) in (int, float, bool)
 
 
 def _leaves(tree: dict[str, Any], prefix: KeyPath = ()) -> list[tuple[KeyPath, Any]]:
