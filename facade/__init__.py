@@ -46,6 +46,7 @@ _LAZY = {
     "File": ("runlog.typespec.media.file", "File"),
     "plot": ("runlog.plot", None),
     "read": ("runlog._read", "read"),
+    "sync": ("runlog.migrate.sync", "sync"),
 }
 
 __all__ = [
@@ -77,6 +78,7 @@ __all__ = [
     "read",
     "run",
     "summary",
+    "sync",
 ]
 
 

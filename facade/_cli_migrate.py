@@ -121,9 +121,14 @@ def _select(root: Path, patterns: tuple[str, ...], project: str | None, tags: se
             status: str | None) -> Iterator[Path]:
     from runlog.backends.files import FilesRun, is_run_dir
 
+    from .migrate.sync import SpoolRun
+
     candidates: list[Path] = []
     for pattern in patterns or ("*/*",):
         direct = Path(pattern)
+        if SpoolRun.is_spool(direct):  # a spooled run: no metadata to select on
+            yield direct
+            continue
         if is_run_dir(direct):
             candidates.append(direct)
             continue

@@ -127,3 +127,68 @@ def test_sync_killed_half_way_then_run_again_ends_complete_without_duplicates(tm
     got = [(s, v) for s, _, v in _scalars(logdir, "x")]
     assert [s for s, _ in got] == list(range(rows))  # every step once, in order
     assert all(v == float(s) for s, v in got)
+
+
+def test_sync_to_mlflow_read_back_with_mlflow_client_and_twice_without_duplicates(tmp_path):
+    from mlflow.tracking import MlflowClient
+
+    src = _source(tmp_path)
+    source = runlog.read(src)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+    first = runlog.sync(src, f"mlflow:tracking_uri={uri}")
+    again = runlog.sync(src, f"mlflow:tracking_uri={uri}")
+
+    assert first.sent == {"mlflow": (0, 21)} and again.sent == {"mlflow": (None, 0)}
+    client = MlflowClient(uri)
+    (run,) = client.search_runs([client.get_experiment_by_name("p").experiment_id])
+    assert run.data.tags["runlog.run_id"] == "src" and run.info.status == "FINISHED"
+    history = sorted(client.get_metric_history(run.info.run_id, "loss"), key=lambda m: m.step)
+    want = [(r["_step"], int(r["_timestamp"] * 1000), r["loss"])
+            for r in source.history if "loss" in r]
+    assert [(m.step, m.timestamp, m.value) for m in history] == want
+    assert run.data.params["lr"] == "0.25"
+
+
+def test_sync_to_http_arrives_at_the_collector_equal_to_the_source(tmp_path):
+    from _http_collector import Collector
+
+    src = _source(tmp_path)
+    source = runlog.read(src)
+    with Collector(tmp_path / "D") as collector:
+        runlog.sync(src, f"http:url={collector.url}")
+        again = runlog.sync(src, f"http:url={collector.url}")
+        stored = runlog.read(tmp_path / "D" / "p" / "src")
+        remote = runlog.read(f"{collector.url}/p/src")
+        assert again.sent == {"http": (None, 0)}
+        assert stored.history == source.history
+        assert remote.history == source.history
+        assert stored.config == source.config and stored.summary == source.summary
+        assert stored.status == "finished"
+
+
+def test_a_spooled_run_replays_into_any_backend(tmp_path):
+    from _http_collector import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"  # no collector there: everything stays spooled
+    run = runlog.init(project="p", id="offline", dir=tmp_path / "runs",
+                      settings={"handle_signals": False},
+                      backends=[{"http": {"url": url, "retry_for": 0.2, "close_timeout": 0.5}}])
+    for step in range(30):
+        run.log({"x": float(step)})
+    run.log({"img": runlog.Image(np.full((3, 3, 3), 9, dtype=np.uint8))})
+    run.finish()
+    spooled = tmp_path / "runs" / ".http-spool" / "p" / "offline"
+
+    out = subprocess.run(
+        [sys.executable, "-m", "runlog._cli", "sync", str(spooled), "--to",
+         f"files:dir={tmp_path / 'copy'}"],
+        capture_output=True, text=True, timeout=120,
+    )
+
+    assert out.returncode == 0, out.stderr
+    copy = runlog.read(tmp_path / "copy" / "p" / "offline")
+    assert [r["_step"] for r in copy.history] == list(range(31))
+    assert [r["x"] for r in copy.history[:30]] == [float(s) for s in range(30)]
+    assert copy.history[30]["img"].to_numpy()[0, 0].tolist() == [9, 9, 9]
+    assert copy.status == "finished"

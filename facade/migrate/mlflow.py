@@ -18,6 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
+from runlog.backends.mlflow.keys import KeyRegistry
+from runlog.backends.mlflow.store import RUN_ID_TAG, STATE_DIR, read_json_artifact
 from runlog.typespec.errors import UsageError
 from runlog.typespec.records import FileSaved, RunStarted
 
@@ -27,7 +30,7 @@ _PAGE = 10_000
 _STATUS = {"FINISHED": "finished", "FAILED": "failed", "KILLED": "preempted"}
 _NOTE, _NAME = "mlflow.note.content", "mlflow.runName"
 #: tags runlog's own mlflow backend writes, restored to the fields they came from
-_RUNLOG_ID, _GROUP, _JOB_TYPE = "runlog.run_id", "runlog.group", "runlog.job_type"
+_GROUP, _JOB_TYPE = "runlog.group", "runlog.job_type"
 
 
 def _client(tracking_uri: str) -> Any:
@@ -91,7 +94,7 @@ def _import_run(client: Any, store: Any, run: Any, root: Path, project: str | No
     tags = dict(data.tags)
     experiment = client.get_experiment(info.experiment_id).name
     started = RunStarted(
-        id=safe_id(tags.get(_RUNLOG_ID) or info.run_id),
+        id=safe_id(tags.get(RUN_ID_TAG) or info.run_id),
         project=safe_id(project or experiment),
         name=tags.get(_NAME) or info.run_name or info.run_id,
         start_time=(info.start_time or 0) / 1000,
@@ -102,10 +105,14 @@ def _import_run(client: Any, store: Any, run: Any, root: Path, project: str | No
         host="", origin={"tool": "mlflow", "tracking_uri": _redacted(tracking_uri),
                          "experiment": experiment, "run_id": info.run_id},
     )
+    names, own_config, own_summary = _runlog_state(client, info.run_id)
+    if own_config is not None:
+        started = attrs.evolve(started, config=own_config)
     target = FilesTarget(root, started)
     try:
         end = started.start_time
-        for step, timestamp, values in _rows(store, info.run_id, sorted(data.metrics)):
+        keys = {k: path for k in sorted(data.metrics) if (path := names.path_of(k)) is not None}
+        for step, timestamp, values in _rows(store, info.run_id, keys):
             target.row(step, timestamp, values)
             end = max(end, timestamp)
         _artifacts(client, info.run_id, target)
@@ -117,7 +124,28 @@ def _import_run(client: Any, store: Any, run: Any, root: Path, project: str | No
         target.skip(f"the run's status {info.status} (it had not ended; imported as failed)")
         status = "failed"
     end_time = info.end_time / 1000 if info.end_time else end
-    return target.finish(status, end_time, exit_code=0 if status == "finished" else 1)
+    return target.finish(status, end_time, exit_code=0 if status == "finished" else 1,
+                         summary=own_summary)
+
+
+def _runlog_state(client: Any, run_id: str) -> tuple[Any, dict | None, dict | None]:
+    """The key map, config and summary runlog's mlflow backend kept in the run (empty for a
+    run MLflow's own API wrote)."""
+    names = KeyRegistry()
+    keys = read_json_artifact(client, run_id, "keys.json") or {}
+    names.load(keys.get("metrics", {}), ())
+    config = read_json_artifact(client, run_id, "config.json")
+    leaves = read_json_artifact(client, run_id, "summary.json")
+    summary = None
+    if leaves is not None:
+        summary = {}
+        for path, value in leaves:
+            if type(value) in (int, float, bool, str) or value is None:
+                node = summary
+                for part in path[:-1]:
+                    node = node.setdefault(part, {})
+                node[path[-1]] = value
+    return names, config, summary
 
 
 def _param(text: str) -> Any:
@@ -140,31 +168,34 @@ def _redacted(uri: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def _history(store: Any, run_id: str, key: str) -> Iterator[tuple[int, int, str, float]]:
-    """``(timestamp ms, step, key, value)`` of one metric, page by page, oldest first."""
+def _history(store: Any, run_id: str, key: str,
+             path: tuple[str, ...]) -> Iterator[tuple[int, int, tuple[str, ...], float]]:
+    """``(timestamp ms, step, path, value)`` of one metric, page by page, oldest first."""
     token = None
     while True:
         page = store.get_metric_history(run_id, key, max_results=_PAGE, page_token=token)
         for m in page:
-            yield m.timestamp, m.step, key, m.value
+            yield m.timestamp, m.step, path, m.value
         token = getattr(page, "token", None)
         if not token:
             return
 
 
-def _rows(store: Any, run_id: str, keys: list[str]) -> Iterator[tuple[int, float, dict]]:
-    """History rows: the metrics' points merged by time, one row per run of equal steps."""
-    merged = heapq.merge(*(_history(store, run_id, k) for k in keys))
+def _rows(store: Any, run_id: str,
+          keys: dict[str, tuple[str, ...]]) -> Iterator[tuple[int, float, dict]]:
+    """History rows: the metrics' points (MLflow key -> runlog path) merged by time, one row
+    per run of equal steps."""
+    merged = heapq.merge(*(_history(store, run_id, k, p) for k, p in keys.items()))
     step: int | None = None
     stamp = 0
     values: dict[tuple[str, ...], float] = {}
-    for timestamp, at, key, value in merged:
-        if values and (at != step or (key,) in values):
+    for timestamp, at, path, value in merged:
+        if values and (at != step or path in values):
             yield step, stamp / 1000, values
             values = {}
         if not values:
             step, stamp = at, timestamp
-        values[(key,)] = value
+        values[path] = value
     if values:
         yield step, stamp / 1000, values
 
@@ -174,6 +205,8 @@ def _artifacts(client: Any, run_id: str, target: FilesTarget, path: str | None =
     from runlog.typespec.media.file import File
 
     for item in client.list_artifacts(run_id, path):
+        if item.path == STATE_DIR:
+            continue  # runlog's bookkeeping, read above
         if item.is_dir:
             _artifacts(client, run_id, target, item.path)
             continue

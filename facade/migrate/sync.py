@@ -1,18 +1,20 @@
 """``runlog sync``: replay a recorded run into any backend, through the live dispatch path.
 
 The records of a run in the files layout (a run logged with ``files``, imported, or stored by
-the collector) are sent through the same dispatcher, workers, fallbacks and backends a live run
-uses, with their original steps, timestamps and runtimes. Syncing is idempotent: a target that
-can report the run (``Capabilities(resume=True)``) is asked where it stands, and the replay
-sends only the rows from its ``next_step`` on; config, metric and summary records are re-sent
-(setting a value again changes nothing). Stale rows go only to a target that had none of the
-run, since nothing tells which of them it already holds.
+the collector), or of a run in the http backend's spool (what a collector never acknowledged,
+e.g. a run logged while the collector was down), are sent through the same dispatcher,
+workers, fallbacks and backends a live run uses, with their original steps, timestamps and
+runtimes. Syncing is idempotent: a target that can report the run
+(``Capabilities(resume=True)``) is asked where it stands, and the replay sends only the rows
+from its ``next_step`` on; config, metric and summary records are re-sent (setting a value
+again changes nothing). Stale rows go only to a target that had none of the run, since nothing
+tells which of them it already holds.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +61,7 @@ def sync(
     from runlog._settings import Settings
     from runlog.backends.files import FilesRun
 
-    source = FilesRun(path)
+    source = SpoolRun(path) if SpoolRun.is_spool(path) else FilesRun(path)
     run_dir = source.dir
     if to is None or to == [] or to == "":
         raise UsageError("sync: name at least one target backend (--to tb, --to mlflow:…)")
@@ -88,7 +90,7 @@ def sync(
     resolved = Settings.resolve(settings)
     dispatchers = {label: Dispatcher({label: backend}, resolved, run_dir)
                    for label, backend in backends.items()}
-    total = source.metadata.get("records") or 0
+    total = source.metadata.get("records") or 0  # unknown for a spool: the bar just counts
     started = False
     finished: Finished | None = None
     for done, record in enumerate(source.records(), 1):
@@ -144,3 +146,34 @@ def _filter(start: int | None) -> Callable[[Record], bool]:
         return kind is not StaleRow
 
     return keep
+
+
+class SpoolRun:
+    """A run in the http backend's spool (``<spool>/<project>/<run id>``) as a sync source:
+    its batches' records in order, media from the spool."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        from runlog.backends.http.spool import RunSpool
+
+        self.dir = Path(path)
+        self._spool = RunSpool(self.dir.parents[1], self.dir.parent.name, self.dir.name)
+        self.metadata: dict[str, Any] = {}
+        self.summary: dict[str, Any] = {}
+
+    @staticmethod
+    def is_spool(path: str | os.PathLike) -> bool:
+        """True for a run directory of the http backend's spool."""
+        from runlog.backends.http.spool import BATCHES, TARGET
+
+        return (Path(path) / TARGET).is_file() and (Path(path) / BATCHES).is_dir()
+
+    def records(self) -> Iterator[Record]:
+        """The spooled records, oldest session first, in sequence order."""
+        from runlog.typespec.jsonform import record_from_json
+
+        def load(ref: str, obj: dict[str, Any]) -> bytes:
+            return self._spool.media_path(ref.rpartition("/")[2]).read_bytes()  # media/<name>
+
+        for batch in self._spool.batches():
+            for obj in batch.load()["records"]:
+                yield record_from_json(obj, load)
