@@ -22,7 +22,7 @@ import attrs
 from runlog.backends.mlflow.keys import KeyRegistry
 from runlog.backends.mlflow.store import RUN_ID_TAG, STATE_DIR, read_json_artifact
 from runlog.typespec.errors import UsageError
-from runlog.typespec.records import FileSaved, RunStarted
+from runlog.typespec.records import FileSaved, RunStarted, nest
 
 from ._target import FilesTarget, ImportReport, safe_id
 
@@ -136,15 +136,9 @@ def _runlog_state(client: Any, run_id: str) -> tuple[Any, dict | None, dict | No
     names.load(keys.get("metrics", {}), ())
     config = read_json_artifact(client, run_id, "config.json")
     leaves = read_json_artifact(client, run_id, "summary.json")
-    summary = None
-    if leaves is not None:
-        summary = {}
-        for path, value in leaves:
-            if type(value) in (int, float, bool, str) or value is None:
-                node = summary
-                for part in path[:-1]:
-                    node = node.setdefault(part, {})
-                node[path[-1]] = value
+    summary = None if leaves is None else nest({
+        tuple(path): value for path, value in leaves
+        if type(value) in (int, float, bool, str) or value is None})
     return names, config, summary
 
 

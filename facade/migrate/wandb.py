@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from runlog.typespec.errors import DataError, UsageError
-from runlog.typespec.records import ConfigChanged, RunStarted
+from runlog.typespec.records import ConfigChanged, RunStarted, nest
 
 from ._target import FilesTarget, ImportReport, safe_id
 
@@ -96,7 +96,7 @@ def import_wandb(
     files = log.parent / "files"
     target: FilesTarget | None = None
     pending: list[Any] = []  # records before the run record (there should be none)
-    summary: dict[str, Any] = {}
+    summary: dict[tuple[str, ...], Any] = {}  # leaf path -> value
     exit_code: int | None = None
     end = 0.0
     try:
@@ -128,16 +128,14 @@ def import_wandb(
     status = "finished" if exit_code == 0 else "failed"
     if exit_code is None:
         target.skip("an exit record (the wandb run never finished; imported as failed)")
-    final = {k: v for k, v in summary.items() if not k.startswith("_")}
+    final = {k: v for k, v in nest(summary).items() if not k.startswith("_")}
     final = {k: v for k, v in final.items() if not (isinstance(v, dict) and "_type" in v)}
     return target.finish(status, end, exit_code=1 if exit_code is None else exit_code,
                          summary=final or None)
 
 
 def _started(run: Any, log: Path, project: str | None) -> RunStarted:
-    config = {}
-    for item in run.config.update:
-        _set(config, _item_path(item), _loads(item.value_json))
+    config = _tree(run.config.update)
     config.pop("_wandb", None)
     start = run.start_time.seconds + run.start_time.nanos / 1e9
     return RunStarted(
@@ -151,9 +149,7 @@ def _started(run: Any, log: Path, project: str | None) -> RunStarted:
 
 
 def _config(target: FilesTarget, record: Any) -> None:
-    values: dict[str, Any] = {}
-    for item in record.update:
-        _set(values, _item_path(item), _loads(item.value_json))
+    values = _tree(record.update)
     values.pop("_wandb", None)
     if values:
         target.add(ConfigChanged(values))
@@ -161,22 +157,20 @@ def _config(target: FilesTarget, record: Any) -> None:
         target.skip("config keys removed during the run", len(record.remove))
 
 
-def _summary(summary: dict[str, Any], record: Any) -> None:
+def _summary(summary: dict[tuple[str, ...], Any], record: Any) -> None:
     for item in record.update:
-        _set(summary, _item_path(item), _loads(item.value_json))
+        path = _item_path(item)
+        for old in [p for p in summary if p[:len(path)] == path or path[:len(p)] == p]:
+            del summary[old]  # a leaf replaces what was under it, and what it was under
+        summary[path] = _loads(item.value_json)
     for item in record.remove:
         path = _item_path(item)
-        node = summary
-        for part in path[:-1]:
-            node = node.get(part, {})
-        if isinstance(node, dict):
-            node.pop(path[-1], None)
+        for old in [p for p in summary if p[:len(path)] == path]:
+            del summary[old]
 
 
 def _row(target: FilesTarget, history: Any, files: Path) -> float:
-    tree: dict[str, Any] = {}
-    for item in history.item:
-        _set(tree, _item_path(item), _history_value(item))
+    tree = nest({_item_path(item): _history_value(item) for item in history.item})
     step = tree.pop("_step", None)
     if step is None:
         step = history.step.num
@@ -231,6 +225,11 @@ def _media(obj: dict[str, Any], files: Path, target: FilesTarget) -> Any:
     return None
 
 
+def _tree(items: Any) -> dict[str, Any]:
+    """Config or summary items (``key`` or ``nested_key``, ``value_json``) as a nested dict."""
+    return nest({_item_path(item): _loads(item.value_json) for item in items})
+
+
 def _item_path(item: Any) -> tuple[str, ...]:
     return tuple(item.nested_key) if item.nested_key else (item.key,)
 
@@ -244,13 +243,3 @@ def _history_value(item: Any) -> Any:
 
 def _loads(text: str) -> Any:
     return json.loads(text) if text else None
-
-
-def _set(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
-    node = tree
-    for part in path[:-1]:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = node[part] = {}
-        node = child
-    node[path[-1]] = value
