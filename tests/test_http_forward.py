@@ -80,6 +80,29 @@ def test_forwarded_to_tb_and_read_back_with_tensorboard(tmp_path: Path) -> None:
     assert scalars(read(logdir), "loss") == [(s, pytest.approx(1.0 / (s + 1))) for s in range(20)]
 
 
+def test_forwarded_to_mlflow_and_read_back_with_mlflow_client(tmp_path: Path) -> None:
+    from mlflow.tracking import MlflowClient
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    with Collector(tmp_path / "D", to=(f"mlflow:tracking_uri={uri}",)) as collector:
+        _log(collector.url, "mlrun", 20)
+
+        def forwarded() -> list:
+            client = MlflowClient(uri)
+            experiment = client.get_experiment_by_name("p")
+            if experiment is None:
+                return []
+            runs = client.search_runs([experiment.experiment_id])
+            if not runs or runs[0].info.status != "FINISHED":
+                return []
+            return client.get_metric_history(runs[0].info.run_id, "loss")
+
+        wait_for(lambda: len(forwarded()) == 20, what="mlflow metrics")
+        history = sorted(forwarded(), key=lambda m: m.step)
+    assert [(m.step, m.value) for m in history] == [
+        (s, pytest.approx(1.0 / (s + 1))) for s in range(20)]
+
+
 def test_a_failing_target_does_not_stop_ingest_and_catches_up(tmp_path: Path) -> None:
     (tmp_path / "plugins").mkdir()
     (tmp_path / "plugins" / "flaky_target.py").write_text(FLAKY)
