@@ -42,13 +42,12 @@ def shown_file(info: list[str]) -> str | None:
 
 BLOCKS = [(page, line, code, info) for page in doc_pages()
           for line, code, info in fenced_blocks(page)]
-CASES = [
-    pytest.param(page, code, id=f"{page.relative_to(ROOT)}:{line}",
-                 marks=[pytest.mark.skip(reason="marked as a signature")]
-                 if NOT_RUN in info else [])
-    for page, line, code, info in BLOCKS
-    if info and info[0] in ("python", "py") and shown_file(info) is None
-]
+PYTHON = [(page, line, code, info) for page, line, code, info in BLOCKS
+          if info and info[0] in ("python", "py") and shown_file(info) is None]
+CASES = [pytest.param(page, code, id=f"{page.relative_to(ROOT)}:{line}")
+         for page, line, code, info in PYTHON if NOT_RUN not in info]
+SIGNATURES = [pytest.param(code, id=f"{page.relative_to(ROOT)}:{line}")
+              for page, line, code, info in PYTHON if NOT_RUN in info]
 FILE_CASES = [  # any language: a block marked file=PATH must be that file
     pytest.param(code, shown_file(info), id=f"{page.relative_to(ROOT)}:{line}")
     for page, line, code, info in BLOCKS if shown_file(info) is not None
@@ -58,8 +57,12 @@ FILE_CASES = [  # any language: a block marked file=PATH must be that file
 def test_the_collector_finds_the_pages_and_their_blocks():
     pages = {p.relative_to(ROOT).as_posix() for p in doc_pages()}
     assert {"README.md", "docs/guide.md", "docs/backends/tb.md", "docs/testing.md"} <= pages
-    runnable = [c for c in CASES if not c.marks]
-    assert len(runnable) >= 8 and len(FILE_CASES) >= 4
+    assert len(CASES) >= 8 and len(FILE_CASES) >= 4 and SIGNATURES
+
+
+@pytest.mark.parametrize("code", SIGNATURES)
+def test_a_signature_block_is_valid_python(code):
+    compile(code, "<signature block>", "exec")  # shown, not run: it must still parse
 
 
 @pytest.mark.parametrize(("code", "path"), FILE_CASES)
