@@ -23,7 +23,8 @@ def store(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("mlflow")
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     client = MlflowClient(uri)
-    exp = client.create_experiment("exp")
+    # an explicit artifact root: the default is ./mlruns, wherever the test process runs
+    exp = client.create_experiment("exp", artifact_location=(tmp_path / "artifacts").as_uri())
     run = client.create_run(exp, run_name="first", start_time=T0,
                             tags={"team": "vision", "mlflow.note.content": "hello"})
     rid = run.info.run_id
