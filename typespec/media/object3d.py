@@ -234,7 +234,8 @@ def _point_array(data: Any, arg: str, allow_empty: bool = False) -> Any:
 
 def _items(value: Any, arg: str) -> list[Any]:
     if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
-        raise bad_input("Object3D", arg, value, f"a list of {arg[:-1]} dicts")
+        item = {"boxes": "box", "vectors": "vector"}[arg]
+        raise bad_input("Object3D", arg, value, f"a list of {item} dicts")
     return list(value)
 
 
