@@ -19,7 +19,7 @@ from test_tb_support import texts
 from test_wandb_media_support import log_and_read
 
 matplotlib.use("Agg")
-from matplotlib import pyplot as plt  # noqa: E402  (after choosing the Agg backend)
+from matplotlib import pyplot as plt
 
 
 @pytest.fixture(autouse=True)
@@ -62,10 +62,10 @@ def test_pyplot_inside_a_list_is_a_media_sequence():
 ])
 def test_pyplot_without_a_plot_is_a_clear_error(prepare, match):
     prepare()
-    with runlog.init(backends=["memory"], settings={"handle_signals": False}) as run:
-        with pytest.raises(DataError, match=rf"at key 'chart': cannot log matplotlib.pyplot: "
-                                            rf"{match}"):
-            run.log({"chart": plt})
+    error = rf"at key 'chart': cannot log matplotlib.pyplot: {match}"
+    with (runlog.init(backends=["memory"], settings={"handle_signals": False}) as run,
+          pytest.raises(DataError, match=error)):
+        run.log({"chart": plt})
     assert plt.get_fignums() == ([] if match.startswith("no") else [1])  # none made by runlog
 
 
@@ -101,7 +101,7 @@ def test_plotly_figure_gets_a_png_beside_it_when_the_exporter_works(monkeypatch)
     plt.gcf().savefig(png, format="png")
     calls = []
 
-    def to_image(self, format=None, **kw):  # noqa: A002 - plotly's argument name
+    def to_image(self, format=None, **kw):
         calls.append(format)
         return png.getvalue()
 
@@ -118,7 +118,7 @@ def test_plotly_figure_gets_a_png_beside_it_when_the_exporter_works(monkeypatch)
 
 
 def test_a_failing_exporter_warns_once_and_keeps_the_html(monkeypatch):
-    def to_image(self, format=None, **kw):  # noqa: A002
+    def to_image(self, format=None, **kw):
         raise RuntimeError("Kaleido requires Google Chrome to be installed")
 
     monkeypatch.setattr(figures, "exporter_installed", lambda: True)
