@@ -78,7 +78,7 @@ def _flatten_into(
     active: tuple[int, ...],
 ) -> None:
     t = type(value)
-    if t in _PLAIN or t is int:  # the common case first
+    if t in _SCALARS:  # the common case first
         leaves[path] = _convert(value, path, hook, active)
         return
     if isinstance(value, Mapping) and not _is_media(value):
