@@ -45,6 +45,7 @@ _LAZY = {
     "Html": ("runlog.typespec.media.html", "Html"),
     "File": ("runlog.typespec.media.file", "File"),
     "plot": ("runlog.plot", None),
+    "plot_table": ("runlog.typespec.media.plot", "plot_table"),
     "read": ("runlog._read", "read"),
     "sync": ("runlog.migrate.sync", "sync"),
 }
@@ -74,6 +75,7 @@ __all__ = [
     "init",
     "log",
     "plot",
+    "plot_table",
     "plugin_manager",
     "read",
     "run",

@@ -13,6 +13,7 @@ import datetime as _dt
 import enum
 import json
 import sys
+import types
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -27,13 +28,15 @@ ConvertHook = Callable[[Any, Path], Any]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _PLAIN = (str, float, bool, type(None))
+_SCALARS = frozenset((*_PLAIN, int))
 #: how many dicts and lists deep a logged value may nest (what every backend reads back)
 MAX_DEPTH = 100
 #: The accepted kinds of value, for error messages.
 ACCEPTED = (
     "accepted: bool, int, float, str, None, dict, list/tuple/set, numpy scalars and arrays, "
     "tensors (torch/jax/tf), bytes, datetime, enum, callables, pandas.DataFrame, "
-    "matplotlib figures and runlog media (Image, Video, Audio, Histogram, Table, Object3D, Html)"
+    "matplotlib figures, matplotlib.pyplot (its current figure), plotly figures and runlog "
+    "media (Image, Video, Audio, Histogram, Table, Object3D, Html)"
 )
 
 
@@ -74,6 +77,10 @@ def _flatten_into(
     leaves: dict[Path, Any], path: Path, value: Any, hook: ConvertHook | None,
     active: tuple[int, ...],
 ) -> None:
+    t = type(value)
+    if t in _SCALARS:  # the common case first
+        leaves[path] = _convert(value, path, hook, active)
+        return
     if isinstance(value, Mapping) and not _is_media(value):
         active = _enter(value, path, active)
         for key, sub in value.items() if type(value) is dict else _items(value, path):
@@ -83,6 +90,15 @@ def _flatten_into(
                 continue
             _flatten_into(leaves, (*path, name), sub, hook, active)
         return
+    if t.__module__.startswith("plotly."):
+        from .media.figures import IMAGE_SUFFIX, is_plotly, plotly_html, plotly_image
+
+        if is_plotly(value):  # interactive HTML, and its PNG beside it when plotly can export
+            leaves[path] = _media(plotly_html, value, path)
+            image = _media(plotly_image, value, path)
+            if image is not None:
+                leaves[(*path[:-1], path[-1] + IMAGE_SUFFIX)] = image
+            return
     leaves[path] = _convert(value, path, hook, active)
 
 
@@ -239,6 +255,13 @@ def _convert_object(
         from .media.table import Table
 
         return Table(dataframe=value)
+    if isinstance(value, types.ModuleType) or module.startswith("plotly."):
+        from .media import figures
+
+        if figures.is_pyplot(value):
+            return _media(figures.pyplot_image, value, path)
+        if figures.is_plotly(value):  # in a list or a summary: the HTML alone
+            return _media(figures.plotly_html, value, path)
     if module.startswith("matplotlib") and hasattr(value, "savefig"):
         from .media.image import Image
 
@@ -255,6 +278,25 @@ def _convert_object(
         return check_text(name, f"key {describe_path(path)}")
     raise DataError(f"cannot log a value of type {_type_label(value)} at key "
                     f"{describe_path(path)}; {ACCEPTED}")
+
+
+def _is_figure(value: Any) -> bool:
+    """A matplotlib figure, the pyplot module or a plotly figure: it converts to media."""
+    t = type(value)
+    if t in _SCALARS:
+        return False
+    module = t.__module__ or ""
+    if module.startswith("matplotlib"):
+        return hasattr(value, "savefig")
+    return module.startswith("plotly.") or isinstance(value, types.ModuleType)
+
+
+def _media(make: Callable[[Any], Any], value: Any, path: Path) -> Any:
+    """``make(value)``; its DataError names the key."""
+    try:
+        return make(value)
+    except DataError as exc:
+        raise DataError(f"at key {describe_path(path)}: {exc}") from None
 
 
 def _plain_subclass(value: Any, path: Path) -> Any:
@@ -305,6 +347,8 @@ def _numpy_array(arr: Any, path: Path, hook: ConvertHook | None,
 def _sequence(items: Any, path: Path, hook: ConvertHook | None,
               active: tuple[int, ...]) -> Any:
     items = list(items)
+    if not set(map(type, items)) <= _SCALARS and any(map(_is_figure, items)):  # figures: media
+        items = [_convert(x, path, hook, active) if _is_figure(x) else x for x in items]
     media = [isinstance(x, (Media, MediaSequence)) for x in items]
     if any(media):
         if not all(media) or any(isinstance(x, MediaSequence) for x in items):
