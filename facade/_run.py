@@ -415,8 +415,9 @@ class Run:
         without wildcards is read as given.
         """
         if policy not in SAVE_POLICIES:
-            raise UsageError(f"run.save: policy must be one of {', '.join(map(repr, SAVE_POLICIES))}"
-                             f", got {policy!r} ({type(policy).__name__})")
+            accepted = ", ".join(map(repr, SAVE_POLICIES))
+            raise UsageError(f"run.save: policy must be one of {accepted}, got {policy!r} "
+                             f"({type(policy).__name__})")
         base = os.fspath(base_path) if base_path is not None else None
         if policy != "now":
             with self._changing("save"):
