@@ -51,13 +51,15 @@ def _env(value: Any, variable: str, default: Any = None) -> Any:
 
 
 def _choice(value: Any, choices: tuple[str, ...], what: str,
-            aliases: dict[Any, Any] | None = None) -> Any:
+            aliases: dict[Any, Any] | None = None, env: bool = False) -> Any:
     if aliases and isinstance(value, (str, bool)) and value in aliases:
         value = aliases[value]
     if value is not None and value not in choices:
         raise UsageError(
             f"{what} must be one of {', '.join(map(repr, choices))} or None, got {value!r} "
-            f"({type(value).__name__})"
+            f"({type(value).__name__})" + (f"; it comes from the argument, a settings key, "
+                                             f"RUNLOG_{what.upper()} or WANDB_{what.upper()}"
+                                             if env else "")
         )
     return value
 
@@ -109,12 +111,14 @@ def init(
         _given(reinit, "reinit", given), _given(entity, "entity", given),
         _given(save_code, "save_code", given), _given(allow_val_change, "allow_val_change", given))
     _refuse_unsupported(sync_tensorboard or tensorboard, resume_from, fork_from)
-    mode = _choice(_env(mode, "RUNLOG_MODE|WANDB_MODE", "online"), MODES, "mode", MODE_ALIASES)
+    mode = _choice(_env(mode, "RUNLOG_MODE|WANDB_MODE", "online"), MODES, "mode",
+                   MODE_ALIASES, env=True)
     reinit = _choice(reinit, REINIT, "reinit", REINIT_ALIASES) or "finish_previous"
     previous = current if current is not None and not current.finished else None
     if reinit == "return_previous" and previous is not None:
         return previous
-    resume = _choice(_env(resume, "RUNLOG_RESUME|WANDB_RESUME"), RESUME, "resume", RESUME_ALIASES)
+    resume = _choice(_env(resume, "RUNLOG_RESUME|WANDB_RESUME"), RESUME, "resume",
+                     RESUME_ALIASES, env=True)
     project = str(_env(project, "RUNLOG_PROJECT|WANDB_PROJECT", "default"))
     _check_dir_name(project, "project")
     root = Path(_env(dir, "RUNLOG_DIR|WANDB_DIR", DEFAULT_ROOT)).expanduser().absolute()

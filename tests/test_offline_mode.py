@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 import runlog
 from _http_collector import NO_SIGNALS, Collector, run_cli
-from _mlflow_helpers import MlflowServer, free_port, history
-from _mlflow_helpers import mlflow_env  # noqa: F401 - autouse fixture
+from _mlflow_helpers import (
+    MlflowServer,
+    free_port,
+    history,
+    mlflow_env,  # noqa: F401 - autouse fixture
+)
 from _mlflow_helpers import the_run as find_run
 from runlog.backends.files.reader import FilesRun
 
