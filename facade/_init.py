@@ -110,7 +110,7 @@ def init(
         _given(resume, "resume", given), _given(mode, "mode", given),
         _given(reinit, "reinit", given), _given(entity, "entity", given),
         _given(save_code, "save_code", given), _given(allow_val_change, "allow_val_change", given))
-    _refuse_unsupported(sync_tensorboard or tensorboard, resume_from, fork_from)
+    _refuse_unsupported(resume_from, fork_from)
     mode = _choice(_env(mode, "RUNLOG_MODE|WANDB_MODE", "online"), MODES, "mode",
                    MODE_ALIASES, env=True)
     reinit = _choice(reinit, REINIT, "reinit", REINIT_ALIASES) or "finish_previous"
@@ -143,6 +143,11 @@ def init(
                        ("job_type", job_type), *(("tags", t) for t in tags)):
         check_text(text, f"init: {what}")  # run.json and every backend must be able to hold it
     config_data = _filter_config(config_items(config), config_include_keys, config_exclude_keys)
+    tb_writers = None
+    if (sync_tensorboard or tensorboard) and mode != "disabled":
+        from . import _tb_sync
+
+        tb_writers = _tb_sync.writer_classes()  # none installed: refused before the run starts
     if monitor_gym:
         warn("runlog: monitor_gym=True records nothing: log the environment's frames "
              "yourself with runlog.Video")
@@ -190,6 +195,10 @@ def init(
         _write_marker(auto_marker, run_id)
     if save_code and not disabled:
         run.save_main_script()
+    if tb_writers:
+        from . import _tb_sync
+
+        _tb_sync.install(run, tb_writers)
     return run
 
 
@@ -197,14 +206,8 @@ def _given(value: Any, arg: str, settings: dict[str, Any]) -> Any:
     return settings.get(arg) if value is None else value
 
 
-def _refuse_unsupported(sync_tensorboard: Any, resume_from: Any, fork_from: Any) -> None:
+def _refuse_unsupported(resume_from: Any, fork_from: Any) -> None:
     """One clear line for the wandb arguments runlog does not implement."""
-    if sync_tensorboard:
-        raise UsageError(
-            "init: sync_tensorboard=True is not supported: runlog does not patch TensorBoard "
-            "writers; select the tb backend to write TensorBoard files, or import event files "
-            "with `runlog import tb`"
-        )
     for what, value in (("resume_from", resume_from), ("fork_from", fork_from)):
         if value is not None:
             raise UsageError(f"init: {what}= (rewinding or forking a run) is not supported; "

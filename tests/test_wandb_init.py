@@ -135,13 +135,12 @@ def test_monitor_gym_is_accepted_with_one_warning() -> None:
     assert memory_of(run).history[0]["x"] == 1
 
 
-@pytest.mark.parametrize("arg", ["sync_tensorboard", "tensorboard"])
-def test_sync_tensorboard_is_refused_in_one_line_before_any_run(arg: str) -> None:
-    with pytest.raises(runlog.UsageError) as err:
-        runlog.init(backends=["memory"], **{arg: True})
-    assert "\n" not in str(err.value) and "tb backend" in str(err.value)
-    assert runlog.run is None
-    runlog.init(sync_tensorboard=False, backends=["memory"], settings=QUIET).finish()
+def test_resume_from_and_fork_from_are_refused_in_one_line_before_any_run() -> None:
+    for arg in ("resume_from", "fork_from"):
+        with pytest.raises(runlog.UsageError) as err:
+            runlog.init(backends=["memory"], **{arg: "abc?_step=10"})
+        assert "\n" not in str(err.value) and "not supported" in str(err.value)
+        assert runlog.run is None
 
 
 def test_anonymous_is_accepted_and_offline_aliases_are_wandb_spellings() -> None:
