@@ -110,6 +110,7 @@ def init(
         _given(resume, "resume", given), _given(mode, "mode", given),
         _given(reinit, "reinit", given), _given(entity, "entity", given),
         _given(save_code, "save_code", given), _given(allow_val_change, "allow_val_change", given))
+    sync_tensorboard = _given(sync_tensorboard, "sync_tensorboard", given)
     _refuse_unsupported(resume_from, fork_from)
     mode = _choice(_env(mode, "RUNLOG_MODE|WANDB_MODE", "online"), MODES, "mode",
                    MODE_ALIASES, env=True)
