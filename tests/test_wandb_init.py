@@ -176,6 +176,15 @@ def test_wandb_settings_keys_naming_init_arguments_are_their_defaults(tmp_path: 
     assert runlog.read(tmp_path / "runlog-runs" / "sp" / "sid2").name == "arg"
 
 
+def test_a_real_wandb_settings_object_is_accepted() -> None:
+    import wandb  # the real package (test extra)
+
+    settings = wandb.Settings(run_name="from-wandb", console="off", x_disable_stats=True)
+    run = runlog.init(settings=settings, backends=["memory"])
+    assert run.name == "from-wandb" and run.settings.console == "off"
+    run.finish()
+
+
 # -- run.save(policy=) --------------------------------------------------------------------------
 def test_save_policies_read_the_file_now_at_finish_or_both(tmp_path: Path) -> None:
     run = runlog.init(project="p", backends=["files"], settings=QUIET)
