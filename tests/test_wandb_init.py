@@ -232,11 +232,13 @@ def test_term_functions_login_and_setup(capsys: pytest.CaptureFixture[str]) -> N
     runlog.termwarn("careful")
     runlog.termerror("broken")
     runlog.termlog("bare", prefix=False)
+    runlog.termwarn("only once", repeat=False)
+    runlog.termwarn("only once", repeat=False)
     assert runlog.login(key="abc", relogin=True, host="https://example.invalid") is True
     assert runlog.setup(settings={"start_method": "thread"}) is None
     err = capsys.readouterr().err.splitlines()
-    assert err[:4] == ["runlog: hello", "runlog: WARNING careful", "runlog: ERROR broken",
-                       "bare"]
-    assert "login() is not needed" in err[4]
+    assert err[:5] == ["runlog: hello", "runlog: WARNING careful", "runlog: ERROR broken",
+                       "bare", "runlog: WARNING only once"]
+    assert "login() is not needed" in err[5]
     with pytest.raises(runlog.UsageError, match="unknown setting"):
         runlog.setup(settings={"nonsense": 1})
