@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 from urllib.parse import urlparse
 
+import attrs
 import pytest
 import runlog
 
@@ -33,6 +34,7 @@ def test_entity_path_url_and_flags_describe_the_run(tmp_path: Path) -> None:
     again = runlog.init(project="p", id="r1", resume="allow", backends=["files"], settings=QUIET)
     assert again.resumed and again.path == "p/r1"  # no entity: project/id
     again.finish()
+    run._label(code="transformers_trainer")  # what integrations call; nothing to record
     off = runlog.init(mode="disabled")
     assert off.disabled and off.mode == "disabled"
 
@@ -158,6 +160,8 @@ def test_wandb_settings_keys_are_accepted_and_readable() -> None:
     run = runlog.init(settings=settings, backends=["memory"])
     assert run.settings.start_method == "thread" and run.settings.disable_git is True
     run.finish()
+    changed = attrs.evolve(settings, strict=True)
+    assert changed.strict and changed.start_method == "thread"
     with pytest.raises(runlog.UsageError, match=r"unknown setting.*start_methd"):
         runlog.Settings(start_methd="thread")
     with pytest.raises(AttributeError, match="no setting 'console'"):
