@@ -58,3 +58,9 @@ def test_json_form_matches_wandb_and_round_trips():
     assert back == h and back.values == h.values and back.bins == h.bins
     assert json.loads(h.payload().data) == {"values": [1, 3], "bins": [1.0, 2.0, 3.0]}
     assert h.payload().meta == {"num_bins": 2}
+
+
+def test_a_range_too_narrow_for_float_precision_is_widened_not_refused():
+    hist = runlog.Histogram([0.0, 5e-324], num_bins=2)  # numpy alone cannot bin this range
+    assert sum(hist.values) == 2 and len(hist.bins) == 3
+    assert hist.bins[0] <= 0.0 and hist.bins[-1] >= 5e-324

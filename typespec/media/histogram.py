@@ -99,6 +99,13 @@ def _precomputed(np_histogram: Any) -> tuple[Any, Any]:
     return counts, edges
 
 
+def _widened(lo: float, hi: float) -> tuple[float, float]:
+    """A range around ``[lo, hi]`` wide enough for any number of bins: ±0.5, or more for
+    large values."""
+    pad = max(0.5, max(abs(lo), abs(hi)) * 2**-20)
+    return lo - pad, hi + pad
+
+
 def _binned(sequence: Any, num_bins: Any) -> tuple[Any, Any]:
     """``numpy.histogram(sequence, bins=num_bins)`` after validating both."""
     import numpy as np
@@ -121,11 +128,15 @@ def _binned(sequence: Any, num_bins: Any) -> tuple[Any, Any]:
         )
     lo, hi = (float(arr.min()), float(arr.max())) if arr.size else (0.0, 1.0)
     if lo == hi:  # numpy's (x - 0.5, x + 0.5) has no room for bins at 2**62; widen with x
-        pad = max(0.5, abs(lo) * 2**-20)
-        lo, hi = lo - pad, hi + pad
+        lo, hi = _widened(lo, hi)
     try:
         return np.histogram(arr, bins=num_bins, range=(lo, hi))
-    except ValueError as exc:  # a range too narrow for float precision, or beyond float's
+    except ValueError:  # too narrow for float precision (e.g. [0, 5e-324]): widen as for one value
+        pass
+    lo, hi = _widened(lo, hi)
+    try:
+        return np.histogram(arr, bins=num_bins, range=(lo, hi))
+    except ValueError as exc:  # beyond float's range
         raise DataError(
             f"Histogram: cannot make {num_bins} bins over [{lo:g}, {hi:g}] ({exc}); pass "
             "fewer num_bins, or subtract an offset from the values first"
