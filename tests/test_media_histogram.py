@@ -61,6 +61,6 @@ def test_json_form_matches_wandb_and_round_trips():
 
 
 def test_a_range_too_narrow_for_float_precision_is_widened_not_refused():
-    hist = runlog.Histogram([0.0, 5e-324], num_bins=2)  # numpy alone cannot bin this range
+    hist = Histogram([0.0, 5e-324], num_bins=2)  # numpy alone cannot bin this range
     assert sum(hist.values) == 2 and len(hist.bins) == 3
     assert hist.bins[0] <= 0.0 and hist.bins[-1] >= 5e-324
