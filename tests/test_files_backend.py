@@ -178,6 +178,23 @@ def test_rows_stay_buffered_until_flush_rows_or_flush(tmp_path):
     backend.close(Finished(0, "finished", {}, 1.0))
 
 
+def test_caches_are_replaced_by_time_and_the_reader_folds_records_meanwhile(tmp_path):
+    run_dir = tmp_path / "proj" / "r"
+    backend = open_backend(run_dir, flush_interval=3600, flush_rows=5)
+    for i in range(12):
+        backend.write([row(i, x=i)])  # 10 rows written out (flush_rows), 2 buffered
+    assert len(lines(run_dir / "records.jsonl")) == 11  # the logs went to the OS...
+    meta = json.loads((run_dir / "run.json").read_text())
+    assert (meta["rows"], meta["records"]) == (0, 1)  # ...the caches wait for the interval
+    view = files.FilesRun(run_dir)  # caches behind records.jsonl: folded from the records
+    assert view.rows == 10 and [r["x"] for r in view.history] == list(range(10))
+    assert view.summary["x"] == 9
+    backend.flush(None)  # flush replaces the caches too
+    assert json.loads((run_dir / "run.json").read_text())["rows"] == 12
+    assert json.loads((run_dir / "summary.json").read_text())["x"] == 11
+    backend.close(Finished(0, "finished", {}, 1.0))
+
+
 def test_the_flush_interval_writes_out_an_idle_buffer(tmp_path):
     run_dir = tmp_path / "r"
     backend = open_backend(run_dir, flush_interval=0.05, flush_rows=10_000)
