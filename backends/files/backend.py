@@ -72,7 +72,8 @@ OPTIONS: dict[str, Option] = {
     "dir": Option(None, Path, "a directory: the run goes to <dir>/<project>/<run id>"),
 }
 _LOGS = (RECORDS, HISTORY, STALE)  # append-only logs, in the order they are written out
-_AT_ONCE = (RunStarted, Finished)  # written out without waiting: run.json names the run at once
+#: written out without waiting: run.json names the run at once
+_AT_ONCE = frozenset({RunStarted, Finished})
 
 
 class FilesBackend:
@@ -148,19 +149,22 @@ class FilesBackend:
         with self._lock:
             if self._failed is not None:
                 self._write_out()
+            kinds = set(map(type, records))
             chunks = self._encoder.encode(records)
-            for record in records:
-                if type(record) is FileSaved:
-                    self._media.save_file(record.name, record.payload.payload())
+            if FileSaved in kinds:
+                for record in records:
+                    if type(record) is FileSaved:
+                        self._media.save_file(record.name, record.payload.payload())
             pending = self._pending
             for name, data in chunks.items():
                 if data:
                     pending[name].append(data)
+            apply = self._state.apply
             for record in records:
-                self._state.apply(record)
+                apply(record)
             self._buffered += len(records)
             self._caches_dirty = True
-            at_once = any(type(r) in _AT_ONCE for r in records)
+            at_once = not kinds.isdisjoint(_AT_ONCE)
             if (
                 at_once
                 or self._buffered >= self.flush_rows
