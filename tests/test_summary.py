@@ -455,3 +455,4 @@ def test_rows_folded_in_batches_give_the_summary_of_rows_folded_one_by_one(ops):
             for s in (batched, single):
                 s.define(metric)
     assert repr(batched.leaves()) == repr(single.leaves())  # repr: NaN equals NaN
+

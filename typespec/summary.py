@@ -17,6 +17,8 @@ records it receives, so the rules live in one place:
 from __future__ import annotations
 
 import math
+import threading
+from collections import deque
 from typing import Any
 
 from .metrics import MetricMatcher, is_glob, split_metric_name
@@ -95,12 +97,15 @@ class Summary:
     is folded before the summary is read or changed otherwise, or once it holds
     ``_FOLD_LEAVES`` leaves. In a batch, a row whose leaves the next row all sets again (the
     same keys, no ``None``) changes nothing the next one does not, so without summary modes it
-    is skipped: a training loop's rows cost one list append each and one fold per batch.
+    is skipped: a training loop's rows cost one append each and one fold per batch. A reader
+    on another thread may fold too: rows are taken from the queue one by one (each row by
+    exactly one fold) and folds run one at a time.
     """
 
     def __init__(self) -> None:
-        self._pending: list[Row] = []  # committed rows not folded yet
+        self._pending: deque[Row] = deque()  # committed rows not folded yet
         self._pending_leaves = 0
+        self._fold_lock = threading.Lock()
         self._latest: dict[Path, Any] = {}
         self._interior: set[Path] = set()
         self._stats: dict[Path, _Stat] = {}
@@ -133,10 +138,15 @@ class Summary:
     def _fold(self) -> None:
         """Fold the queued rows in order, skipping each row the next one covers (without
         summary modes, which count every row)."""
-        rows = self._pending
-        if not rows:
+        if not self._pending:
             return
-        self._pending, self._pending_leaves = [], 0
+        with self._fold_lock:
+            pending, self._pending_leaves = self._pending, 0
+            rows = [pending.popleft() for _ in range(len(pending))]  # what is queued now
+            if rows:
+                self._fold_rows(rows)
+
+    def _fold_rows(self, rows: list[Row]) -> None:
         last = len(rows) - 1
         covered = [False] * len(rows)
         if not (self._stats or self._globs):
