@@ -429,7 +429,7 @@ _op = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.lists(_op, max_size=40))
 def test_rows_folded_in_batches_give_the_summary_of_rows_folded_one_by_one(ops):
     """A training loop's rows are folded in batches (covered rows skipped): the summary is

@@ -96,8 +96,9 @@ class Summary:
     Committed rows are folded in batches: :meth:`apply_row` only queues the row, and the queue
     is folded before the summary is read or changed otherwise, or once it holds
     ``_FOLD_LEAVES`` leaves. In a batch, a row whose leaves the next row all sets again (the
-    same keys, no ``None``) changes nothing the next one does not, so without summary modes it
-    is skipped: a training loop's rows cost one append each and one fold per batch. A reader
+    same flat keys, no ``None`` in either) changes nothing the next one does not, not even the
+    order of the keys, so without summary modes it is skipped: a training loop's rows cost
+    one append each and one fold per batch. A reader
     on another thread may fold too: rows are taken from the queue one by one (each row by
     exactly one fold) and folds run one at a time.
     """
@@ -154,9 +155,12 @@ class Summary:
             later_keys, later_full = tuple(later), _NONE not in map(type, later.values())
             for i in range(last - 1, -1, -1):
                 values = rows[i].values
-                keys = tuple(values)
-                covered[i] = later_full and keys == later_keys
-                later_keys, later_full = keys, _NONE not in map(type, values.values())
+                keys, full = tuple(values), _NONE not in map(type, values.values())
+                # both without None, flat keys (none the prefix of another): the next row sets
+                # the same leaves in the same order
+                covered[i] = (full and later_full and keys == later_keys
+                              and max(map(len, keys), default=1) == 1)
+                later_keys, later_full = keys, full
         covered[0] = covered[0] and not self._system_set  # that row clears the system keys
         for row, skip in zip(rows, covered):
             if not skip:
