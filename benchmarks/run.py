@@ -14,6 +14,7 @@ runs N times in alternating order and the best round is kept.
 
     .venv/bin/python benchmarks/run.py                   # everything, under 5 minutes
     .venv/bin/python benchmarks/run.py --rounds 1 --only raw runlog:files tensorboardx
+    .venv/bin/python benchmarks/run.py --before 7c22976 --only raw runlog:files  # before/after
 
 JSON goes to ``benchmarks/results/bench-<time>.json``.
 """
@@ -21,11 +22,15 @@ JSON goes to ``benchmarks/results/bench-<time>.json``.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
@@ -49,10 +54,31 @@ def installed_runlog_backends() -> list[str]:
     return [b for b in RUNLOG_BACKENDS if b in names]
 
 
-def run_case(spec: str, budget: float, max_calls: int, timeout: float) -> dict:
-    """One case in a fresh process; ``{"error": ...}`` if it failed."""
+#: where each import package of runlog lives in the repository (pyproject's package-dir)
+_PACKAGE_DIRS = {"facade": "runlog", "typespec": "runlog/typespec", "backends": "runlog/backends"}
+BEFORE = "@before"
+
+
+def checkout_before(rev: str, dest: Path) -> Path:
+    """runlog as of git revision ``rev``, laid out for import under ``dest`` (for PYTHONPATH)."""
+    archive = subprocess.run(["git", "archive", rev, *_PACKAGE_DIRS], cwd=HERE.parent,
+                             capture_output=True, check=True).stdout
+    src = dest / "src"
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(src, filter="data")
+    for repo_dir, package in sorted(_PACKAGE_DIRS.items(), key=lambda kv: kv[1]):
+        shutil.copytree(src / repo_dir, dest / "lib" / package, dirs_exist_ok=True)
+    return dest / "lib"
+
+
+def run_case(spec: str, budget: float, max_calls: int, timeout: float,
+             before: Path | None = None) -> dict:
+    """One case in a fresh process; ``{"error": ...}`` if it failed. With ``before``, runlog
+    is imported from that directory (``checkout_before``) and the case is labelled so."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RUNLOG_")}
     env["WANDB_SILENT"] = "true"
+    if before is not None:
+        env["PYTHONPATH"] = str(before)
     started = time.perf_counter()
     try:
         done = subprocess.run(
@@ -65,6 +91,8 @@ def run_case(spec: str, budget: float, max_calls: int, timeout: float) -> dict:
     if done.returncode != 0:
         return {"spec": spec, "error": done.stderr.strip().splitlines()[-1:]}
     result = json.loads(done.stdout.strip().splitlines()[-1])
+    if before is not None:
+        result["spec"], result["case"] = spec + BEFORE, result["case"] + " before"
     result["elapsed_s"] = round(time.perf_counter() - started, 1)
     return result
 
@@ -183,6 +211,9 @@ def main() -> None:
     parser.add_argument("--max-calls", type=int, default=5000,
                         help="timed calls per float workload; a tenth for the image")
     parser.add_argument("--only", nargs="*", help="case specs to run (default: all)")
+    parser.add_argument("--before", metavar="REV",
+                        help="also run each runlog case on git revision REV, alternating "
+                             "with this version (a before/after table in one run)")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     parser.add_argument("--mlflow", action="store_true",
                         help="also run bench_mlflow.py (sqlite and a local mlflow server)")
@@ -191,16 +222,24 @@ def main() -> None:
     specs = args.only or all_specs(installed_runlog_backends())
     if "raw" not in specs:
         specs = ["raw", *specs]
+    tmp = tempfile.TemporaryDirectory(prefix="runlog-before-")
+    before = checkout_before(args.before, Path(tmp.name)) if args.before else None
+    if before is not None:  # each runlog case right after its before case
+        specs = [x for s in specs for x in
+                 ((s + BEFORE, s) if s.startswith("runlog:") else (s,))]
     started = time.time()
     rounds: dict[str, list[dict]] = {s: [] for s in specs}
     for n in range(args.rounds):
         for spec in specs if n % 2 == 0 else reversed(specs):
-            missing = make(spec).missing()
+            name, is_before = spec.removesuffix(BEFORE), spec.endswith(BEFORE)
+            missing = make(name).missing()
             if missing:
                 rounds[spec] = [{"spec": spec, "error": missing}]
                 continue
             print(f"round {n + 1}/{args.rounds}: {spec} ...", file=sys.stderr, flush=True)
-            rounds[spec].append(run_case(spec, args.budget, args.max_calls, timeout=240))
+            rounds[spec].append(run_case(name, args.budget, args.max_calls, timeout=240,
+                                         before=before if is_before else None))
+    tmp.cleanup()
     results = [best_of(rounds[s]) for s in specs]
     paced = run_case("rss", args.budget, args.max_calls, timeout=240)
     loop = run_case("loop-rss", args.budget, args.max_calls, timeout=240)
@@ -223,7 +262,7 @@ def main() -> None:
     path = args.out / time.strftime("bench-%Y%m%d-%H%M%S.json")
     path.write_text(json.dumps({
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": round(time.time() - started),
-        "settings": {"rounds": args.rounds, "budget_s": args.budget,
+        "settings": {"rounds": args.rounds, "budget_s": args.budget, "before": args.before,
                      "max_calls": args.max_calls},
         "versions": versions(), "results": results, "paced_files_rss": paced,
         "loop_files_rss": loop,

@@ -172,8 +172,8 @@ class Worker:
             return
         if not q:
             self._since = _now()
+        self._sizes.append(size)  # before the record: the worker pops a record, then its size
         q.append(record)
-        self._sizes.append(size)
         self._bytes_in += size
         self.appended += 1
         if (len(q) >= self._batch or queued + size >= self._batch_bytes) \

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from runlog.backends import files
 from runlog.backends.files.io import complete_size
@@ -113,7 +114,6 @@ def test_nan_and_infinity_are_literals_that_json_pandas_and_jq_read(tmp_path):
 
 
 def test_media_are_content_addressed_files_referenced_by_path_and_sha(tmp_path):
-    import numpy as np
     from PIL import Image as PILImage
 
     run_dir = tmp_path / "r"
@@ -175,6 +175,23 @@ def test_rows_stay_buffered_until_flush_rows_or_flush(tmp_path):
     assert len(lines(run_dir / "history.jsonl")) == 5
     backend.flush(None)
     assert [r["x"] for r in lines(run_dir / "history.jsonl")] == [0, 1, 2, 3, 4, 5]
+    backend.close(Finished(0, "finished", {}, 1.0))
+
+
+def test_caches_are_replaced_by_time_and_the_reader_folds_records_meanwhile(tmp_path):
+    run_dir = tmp_path / "proj" / "r"
+    backend = open_backend(run_dir, flush_interval=3600, flush_rows=5)
+    for i in range(12):
+        backend.write([row(i, x=i)])  # 10 rows written out (flush_rows), 2 buffered
+    assert len(lines(run_dir / "records.jsonl")) == 11  # the logs went to the OS...
+    meta = json.loads((run_dir / "run.json").read_text())
+    assert (meta["rows"], meta["records"]) == (0, 1)  # ...the caches wait for the interval
+    view = files.FilesRun(run_dir)  # caches behind records.jsonl: folded from the records
+    assert view.rows == 10 and [r["x"] for r in view.history] == list(range(10))
+    assert view.summary["x"] == 9
+    backend.flush(None)  # flush replaces the caches too
+    assert json.loads((run_dir / "run.json").read_text())["rows"] == 12
+    assert json.loads((run_dir / "summary.json").read_text())["x"] == 11
     backend.close(Finished(0, "finished", {}, 1.0))
 
 
@@ -292,3 +309,14 @@ def test_a_record_that_cannot_be_encoded_writes_nothing_of_its_batch(tmp_path):
     backend.write([row(0, x=2)])
     assert [r["x"] for r in lines(run_dir / "history.jsonl")] == [2]
     backend.close(Finished(0, "finished", {}, 1.0))
+
+
+def test_media_sync_fsyncs_every_file_and_reports_a_failure_after_the_rest(tmp_path):
+    from runlog.backends.files.media import MediaStore, fsync_all
+
+    store = MediaStore(tmp_path)
+    refs = [store.store(Image(np.full((4, 4, 3), i, np.uint8)).payload()) for i in range(20)]
+    store.sync()  # 20 files and their directories, side by side
+    assert all((tmp_path / ref).is_file() for ref in refs)
+    with pytest.raises(FileNotFoundError, match="gone"):
+        fsync_all([tmp_path / refs[0], tmp_path / "gone", tmp_path / refs[1]])

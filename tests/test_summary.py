@@ -12,6 +12,10 @@ import math
 import numpy as np
 import pytest
 import runlog
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from runlog.typespec.records import MetricDefined, Row
+from runlog.typespec.summary import Summary
 
 SYSTEM = ("_step", "_runtime", "_timestamp")
 
@@ -409,3 +413,46 @@ def test_a_logged_nan_sticks_in_min_max_and_mean(mem_run):
     stats = mem_run.summary["m"]
     assert set(stats) == {"min", "max", "mean", "last"}
     assert all(math.isnan(stats[k]) for k in ("min", "max", "mean")) and stats["last"] == 5.0
+
+
+# -- folding rows in batches -------------------------------------------------------------------
+
+_PATHS = [("a",), ("b",), ("a", "x"), ("n", "y"), ("n",), ("_step",)]
+_value = st.one_of(st.none(), st.integers(-3, 3), st.floats(allow_nan=True), st.text(max_size=2))
+_op = st.one_of(
+    st.tuples(st.just("row"), st.lists(st.tuples(st.sampled_from(_PATHS[:5]), _value),
+                                       max_size=4).map(dict)),
+    st.tuples(st.just("same"), st.lists(_value, min_size=4, max_size=4)),  # the same keys
+    st.tuples(st.just("set"), st.sampled_from(_PATHS), _value),
+    st.tuples(st.just("remove"), st.sampled_from(_PATHS)),
+    st.tuples(st.just("define"), st.sampled_from(["a", "n.*", "b"])),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_op, max_size=40))
+def test_rows_folded_in_batches_give_the_summary_of_rows_folded_one_by_one(ops):
+    """A training loop's rows are folded in batches (covered rows skipped): the summary is
+    the same as folding every row at once, through sets, removals, definitions and None."""
+    batched, single = Summary(), Summary()
+    values: dict = {}
+    for step, op in enumerate(ops):
+        kind = op[0]
+        if kind in ("row", "same"):
+            values = op[1] if kind == "row" else dict(zip(values, op[1]))
+            row = Row(step, 1000.0 + step, float(step), dict(values))
+            batched.apply_row(row)
+            single.apply_row(row)
+            single.leaves()  # folds this row alone
+        elif kind == "set":
+            for s in (batched, single):
+                s.set(op[1], op[2])
+        elif kind == "remove":
+            for s in (batched, single):
+                s.remove(op[1])
+        else:
+            metric = MetricDefined(op[1], summary=("min", "max", "last"))
+            for s in (batched, single):
+                s.define(metric)
+    assert repr(batched.leaves()) == repr(single.leaves())  # repr: NaN equals NaN
+

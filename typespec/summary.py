@@ -17,6 +17,8 @@ records it receives, so the rules live in one place:
 from __future__ import annotations
 
 import math
+import threading
+from collections import deque
 from typing import Any
 
 from .metrics import MetricMatcher, is_glob, split_metric_name
@@ -25,6 +27,9 @@ from .records import MetricDefined, Row, SummaryChanged, nest
 
 SUMMARY_MODES = ("min", "max", "mean", "first", "last", "best", "none")
 _SYSTEM = (("_step",), ("_runtime",), ("_timestamp",))
+#: leaves of committed rows kept unfolded at most (the fold of a batch skips covered rows)
+_FOLD_LEAVES = 4096
+_NONE = type(None)
 
 
 class _Stat:
@@ -86,9 +91,22 @@ class _Stat:
 
 
 class Summary:
-    """The summary of one run, updated record by record."""
+    """The summary of one run, updated record by record.
+
+    Committed rows are folded in batches: :meth:`apply_row` only queues the row, and the queue
+    is folded before the summary is read or changed otherwise, or once it holds
+    ``_FOLD_LEAVES`` leaves. In a batch, a row whose leaves the next row all sets again (the
+    same flat keys, no ``None`` in either) changes nothing the next one does not, not even the
+    order of the keys, so without summary modes it is skipped: a training loop's rows cost
+    one append each and one fold per batch. A reader
+    on another thread may fold too: rows are taken from the queue one by one (each row by
+    exactly one fold) and folds run one at a time.
+    """
 
     def __init__(self) -> None:
+        self._pending: deque[Row] = deque()  # committed rows not folded yet
+        self._pending_leaves = 0
+        self._fold_lock = threading.Lock()
         self._latest: dict[Path, Any] = {}
         self._interior: set[Path] = set()
         self._stats: dict[Path, _Stat] = {}
@@ -101,7 +119,9 @@ class Summary:
         """Fold one record into the summary (records of other types are ignored)."""
         if type(record) is Row:
             self.apply_row(record)
-        elif type(record) is SummaryChanged:
+            return
+        self._fold()
+        if type(record) is SummaryChanged:
             for path in record.removed:
                 self.remove(path)
             for path, value in record.set.items():
@@ -111,6 +131,43 @@ class Summary:
 
     def apply_row(self, row: Row) -> None:
         """Every committed leaf becomes its summary value (``None`` leaves change nothing)."""
+        self._pending.append(row)
+        self._pending_leaves += len(row.values)
+        if self._pending_leaves >= _FOLD_LEAVES:
+            self._fold()
+
+    def _fold(self) -> None:
+        """Fold the queued rows in order, skipping each row the next one covers (without
+        summary modes, which count every row)."""
+        if not self._pending:
+            return
+        with self._fold_lock:
+            pending, self._pending_leaves = self._pending, 0
+            rows = [pending.popleft() for _ in range(len(pending))]  # what is queued now
+            if rows:
+                self._fold_rows(rows)
+
+    def _fold_rows(self, rows: list[Row]) -> None:
+        last = len(rows) - 1
+        covered = [False] * len(rows)
+        if not (self._stats or self._globs):
+            later = rows[last].values
+            later_keys, later_full = tuple(later), _NONE not in map(type, later.values())
+            for i in range(last - 1, -1, -1):
+                values = rows[i].values
+                keys, full = tuple(values), _NONE not in map(type, values.values())
+                # both without None, flat keys (none the prefix of another): the next row sets
+                # the same leaves in the same order
+                covered[i] = (full and later_full and keys == later_keys
+                              and max(map(len, keys), default=1) == 1)
+                later_keys, later_full = keys, full
+        covered[0] = covered[0] and not self._system_set  # that row clears the system keys
+        for row, skip in zip(rows, covered):
+            if not skip:
+                self._fold_row(row)
+        self._row = rows[last]
+
+    def _fold_row(self, row: Row) -> None:
         latest, interior = self._latest, self._interior
         for path, value in row.values.items():
             if value is None:
@@ -142,6 +199,7 @@ class Summary:
 
     def set(self, path: Path, value: Any) -> None:
         """An explicit ``summary[k] = v``: one leaf; ``None`` or NaN removes it."""
+        self._fold()
         if value is None or (type(value) is float and math.isnan(value)):
             self.remove(path)
             return
@@ -154,6 +212,7 @@ class Summary:
 
     def remove(self, path: Path) -> None:
         """``del summary[k]``: drop the leaf or the subtree at ``path``."""
+        self._fold()
         self._latest.pop(path, None)
         remove_under(self._latest, path)
         if path in _SYSTEM and self._row is not None:
@@ -161,6 +220,7 @@ class Summary:
 
     def define(self, metric: MetricDefined) -> None:
         """Apply a ``define_metric`` call's summary modes."""
+        self._fold()
         if not metric.summary:
             return
         if is_glob(metric.name):
@@ -176,6 +236,7 @@ class Summary:
     # -- views -----------------------------------------------------------------------------
     def leaves(self) -> dict[Path, Any]:
         """``{path: summary value}`` for every leaf that has one."""
+        self._fold()
         stats = self._stats
         latest = self._latest
         if self._row is not None:

@@ -7,9 +7,11 @@ of truth), ``history.jsonl``, ``stale.jsonl``, ``summary.json``, ``run.json``, `
 Durability. Records are encoded to bytes when written and buffered; the buffer goes to the OS
 (one append per file, ``records.jsonl`` first) every ``flush_interval`` seconds or
 ``flush_rows`` records, whichever comes first, so a killed process loses at most that much.
-``flush()`` and ``close()`` also fsync, so what they cover survives a power cut. Lines are
-only ever appended whole; a line cut short by a kill is skipped by the reader and cut off when
-the run is reopened. ``summary.json`` and ``run.json`` are replaced atomically.
+``summary.json`` and ``run.json`` are replaced atomically, at most every ``flush_interval``
+(and at ``flush()``, ``close()`` and the run's first and last record). ``flush()`` fsyncs what
+a power cut must not take: the media and ``records.jsonl`` (the source of truth; the other
+files are caches rebuilt from it); ``close()`` fsyncs every file. Lines are only ever appended
+whole; a line cut short by a kill is skipped by the reader and cut off when the run is reopened.
 
 Failed writes (``docs/durability.md``). ``write()`` either accepts a whole batch into the
 buffer or raises having accepted nothing, so a retried batch is never stored twice. A write-out
@@ -51,7 +53,14 @@ from .format import (
     history_line,
     stale_line,
 )
-from .io import AppendLog, atomic_write, count_lines, create_new, truncate_torn_tail
+from .io import (
+    AppendLog,
+    atomic_write,
+    count_lines,
+    create_new,
+    fsync_path,
+    truncate_torn_tail,
+)
 from .lock import RunLock
 from .media import MediaStore
 from .reader import fold, is_run_dir, iter_records, last_state
@@ -63,7 +72,8 @@ OPTIONS: dict[str, Option] = {
     "dir": Option(None, Path, "a directory: the run goes to <dir>/<project>/<run id>"),
 }
 _LOGS = (RECORDS, HISTORY, STALE)  # append-only logs, in the order they are written out
-_AT_ONCE = (RunStarted, Finished)  # written out without waiting: run.json names the run at once
+#: written out without waiting: run.json names the run at once
+_AT_ONCE = frozenset({RunStarted, Finished})
 
 
 class FilesBackend:
@@ -86,7 +96,8 @@ class FilesBackend:
         self._buffered = 0
         self._caches_dirty = False
         self._files: dict[str, AppendLog] = {}
-        self._last_out = time.monotonic()
+        self._last_out = self._caches_out = time.monotonic()
+        self._dir_synced = False  # the run directory's entries (records.jsonl) fsynced once
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         #: the error of the last write-out if it failed (what it did not write is still pending)
@@ -137,28 +148,33 @@ class FilesBackend:
         """
         with self._lock:
             if self._failed is not None:
-                self._write_out(sync=False)
+                self._write_out()
+            kinds = set(map(type, records))
             chunks = self._encoder.encode(records)
-            for record in records:
-                if type(record) is FileSaved:
-                    self._media.save_file(record.name, record.payload.payload())
+            if FileSaved in kinds:
+                for record in records:
+                    if type(record) is FileSaved:
+                        self._media.save_file(record.name, record.payload.payload())
             pending = self._pending
             for name, data in chunks.items():
                 if data:
                     pending[name].append(data)
+            apply = self._state.apply
             for record in records:
-                self._state.apply(record)
+                apply(record)
             self._buffered += len(records)
             self._caches_dirty = True
+            at_once = not kinds.isdisjoint(_AT_ONCE)
             if (
-                self._buffered >= self.flush_rows
+                at_once
+                or self._buffered >= self.flush_rows
                 or time.monotonic() - self._last_out >= self.flush_interval
-                or any(type(r) in _AT_ONCE for r in records)
             ):
-                self._try_write_out()
+                self._try_write_out(caches=at_once)
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Write out and fsync everything written so far; True when done."""
+        """Write out everything written so far and fsync the media and ``records.jsonl``;
+        True when done."""
         with self._lock:
             if self._files:
                 self._write_out(sync=True)
@@ -172,7 +188,7 @@ class FilesBackend:
         with self._lock:
             try:
                 if self._files:
-                    self._write_out(sync=True)
+                    self._write_out(sync=True, sync_all=True)
             finally:
                 for log in self._files.values():
                     log.close()
@@ -198,11 +214,14 @@ class FilesBackend:
             lock.acquire()
             self._run_lock = lock
 
-    def _write_out(self, sync: bool) -> None:
-        """Buffered lines to the OS (records first), then the caches; ``sync`` fsyncs all.
+    def _write_out(self, sync: bool = False, sync_all: bool = False,
+                   caches: bool = False) -> None:
+        """Buffered lines to the OS (records first), then the caches if they are due.
 
-        Each log is appended whole or not at all and leaves the buffer only once appended, so
-        after a failure a new call continues exactly where this one stopped.
+        The caches are due every ``flush_interval``, or when ``caches`` or ``sync``. ``sync``
+        fsyncs the media and ``records.jsonl`` (and the run directory once), ``sync_all``
+        every file. Each log is appended whole or not at all and leaves the buffer only once
+        appended, so after a failure a new call continues exactly where this one stopped.
         """
         try:
             if sync:
@@ -214,15 +233,17 @@ class FilesBackend:
                     log.append(data)
                     self._log_bytes += len(data)
                     chunks.clear()
-                if sync:
+                if sync_all or (sync and name == RECORDS):
                     log.sync()
-            if self._caches_dirty:
-                state = self._state
-                summary = encode_tree(state.final_summary(), self._media.store)
-                atomic_write(self.run_dir / SUMMARY, dumps(summary).encode("utf-8"), sync)
-                meta = json.dumps(state.run_json(pid=os.getpid()), indent=2, ensure_ascii=False)
-                atomic_write(self.run_dir / RUN_JSON, meta.encode("utf-8"), sync)
-                self._caches_dirty = False
+            if sync and not self._dir_synced:
+                fsync_path(self.run_dir, directory=True)
+                self._dir_synced = True
+            now = time.monotonic()
+            if self._caches_dirty and (
+                caches or sync or now - self._caches_out >= self.flush_interval
+            ):
+                self._write_caches(sync_all)
+                self._caches_out = now
         except Exception as exc:
             self._failed = exc
             raise
@@ -230,10 +251,19 @@ class FilesBackend:
         self._buffered = 0
         self._last_out = time.monotonic()
 
-    def _try_write_out(self) -> None:
+    def _write_caches(self, sync: bool) -> None:
+        """Replace ``summary.json``, then ``run.json`` (``sync``: fsynced)."""
+        state = self._state
+        summary = encode_tree(state.final_summary(), self._media.store)
+        atomic_write(self.run_dir / SUMMARY, dumps(summary).encode("utf-8"), sync)
+        meta = json.dumps(state.run_json(pid=os.getpid()), indent=2, ensure_ascii=False)
+        atomic_write(self.run_dir / RUN_JSON, meta.encode("utf-8"), sync)
+        self._caches_dirty = False
+
+    def _try_write_out(self, caches: bool = False) -> None:
         """Write out; a failure is kept in ``_failed`` and retried later (nothing is lost)."""
         try:
-            self._write_out(sync=False)
+            self._write_out(caches=caches)
         except Exception:  # noqa: BLE001 - kept in _failed, raised by the next write or flush
             pass
 
@@ -244,7 +274,7 @@ class FilesBackend:
         while not self._stop.wait(self.flush_interval):
             with self._lock:
                 if (self._buffered or self._caches_dirty or self._failed) and self._files:
-                    self._try_write_out()
+                    self._try_write_out(caches=True)
             try:
                 self._media.sync()
             except OSError:

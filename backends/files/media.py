@@ -13,6 +13,7 @@ import os
 import re
 import stat
 import threading
+from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -23,6 +24,9 @@ from .format import FILES, MEDIA
 from .io import LinkError, ensure_dir, fsync_path, write_new
 
 _REF = re.compile(rf"media/([0-9a-f]{{64}})\.({EXT_PATTERN})\Z")
+_FSYNC_THREADS = 8  # fsyncs in flight at once (they wait on the disk, not on the GIL)
+_fsync_pool: Any = None  # a ThreadPoolExecutor, made by the first fsync_all of several paths
+_fsync_pool_lock = threading.Lock()
 
 
 class MediaStore:
@@ -33,6 +37,7 @@ class MediaStore:
         self._known: set[str] = set()
         self._unsynced: list[Path] = []
         self._unsynced_lock = threading.Lock()  # appends vs. taking the list
+        self._root_noted = False  # the run directory (naming media/ and files/) is to be synced
         self._sync_lock = threading.Lock()  # one sync at a time: a second caller waits
         #: bytes of the media files written so far
         self.bytes_written = 0
@@ -96,6 +101,9 @@ class MediaStore:
 
     def _written(self, path: Path) -> None:
         with self._unsynced_lock:
+            if not self._root_noted:
+                self._unsynced.append(self.run_dir)
+                self._root_noted = True
             self._unsynced.append(path)
 
     def sync(self) -> None:
@@ -108,19 +116,34 @@ class MediaStore:
             with self._unsynced_lock:
                 pending, self._unsynced = self._unsynced, []
             try:
-                dirs = set()
-                for path in pending:
-                    if path.is_dir():
-                        dirs.add(path)
-                    else:
-                        fsync_path(path)
-                        dirs.add(path.parent)
-                for d in dirs:
-                    fsync_path(d, directory=True)
+                files = [p for p in pending if not p.is_dir()]
+                fsync_all(files)
+                fsync_all({p if p.is_dir() else p.parent for p in pending}, directory=True)
             except BaseException:
                 with self._unsynced_lock:  # keep them for the next call
                     self._unsynced[:0] = pending
                 raise
+
+
+def fsync_all(paths: Collection[Path], directory: bool = False) -> None:
+    """fsync every path, side by side on a few threads: the file system commits overlapping
+    fsyncs together (measured on ext4: 100 new 10 kB files in 7-12 ms, one by one in 15-99 ms).
+    Waits for all, then raises the first error."""
+    if len(paths) <= 1:
+        for path in paths:
+            fsync_path(path, directory)
+        return
+    global _fsync_pool
+    with _fsync_pool_lock:
+        if _fsync_pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _fsync_pool = ThreadPoolExecutor(_FSYNC_THREADS, thread_name_prefix="runlog-fsync")
+    done = [_fsync_pool.submit(fsync_path, path, directory) for path in paths]
+    for future in done:
+        future.exception()
+    for future in done:
+        future.result()
 
 
 def is_media_ref(ref: Any) -> bool:
