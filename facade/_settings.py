@@ -51,6 +51,9 @@ class Settings:
     - ``finish_timeout``: seconds finish() waits for backends to drain and close.
     - ``rank_policy``: ``"zero"`` (only rank 0 logs) or ``"all"`` (a run per rank).
     - ``handle_signals``: install SIGTERM/SIGINT flush handlers (main thread only).
+    - ``system_metrics`` / ``system_metrics_interval``: sample CPU, memory, disk, network and
+      GPUs every that many seconds (default on, 10 s; False or 0 turns it off).
+    - ``disable_git``: leave the git commit, branch, state and remote out of the run.
     """
 
     on_stale_step: str = attrs.field(default="warn", validator=_one_of(STALE_POLICIES))
@@ -66,6 +69,9 @@ class Settings:
     finish_timeout: float = attrs.field(default=60.0, validator=_positive)
     rank_policy: str = attrs.field(default="zero", validator=_one_of(RANK_POLICIES))
     handle_signals: bool = True
+    system_metrics: bool = True
+    system_metrics_interval: float = attrs.field(default=10.0, validator=_positive)
+    disable_git: bool = False
 
     @classmethod
     def resolve(cls, settings: Settings | Mapping[str, Any] | None) -> Settings:
