@@ -172,7 +172,9 @@ class Worker:
             return
         if not q:
             self._since = _now()
-        self._sizes.append(size)  # before the record: the worker pops a record, then its size
+        # the size first: the worker may take the record the moment it is in the queue, and it
+        # pops the size with it (without the take lock here, that order is what keeps them paired)
+        self._sizes.append(size)
         q.append(record)
         self._bytes_in += size
         self.appended += 1

@@ -33,6 +33,14 @@ class RunStarted:
     backends: tuple[str, ...] = ()
     #: where an imported run came from (``{"tool": "tensorboard", ...}``); None if logged live
     origin: dict[str, Any] | None = None
+    #: provenance: the command line (``sys.argv``), the Python version and executable, the
+    #: user, and ``{"commit", "branch", "dirty", "remote"}`` of the git checkout (None outside
+    #: one, or with ``disable_git``); empty for runs recorded before these fields existed
+    command: tuple[str, ...] = ()
+    python: str = ""
+    executable: str = ""
+    user: str = ""
+    git: dict[str, Any] | None = None
 
 
 @attrs.frozen(slots=True)
@@ -95,6 +103,17 @@ class StaleRow:
 
 
 @attrs.frozen(slots=True)
+class SystemSample:
+    """One sample of the system-metrics sampler: Unix ``timestamp``, seconds since the run
+    started (``runtime``) and ``{name: number}`` (``"cpu.percent"``, ``"gpu.0.temp_c"``, ...),
+    a stream of its own, never part of the history rows; backends show it under ``system/``."""
+
+    timestamp: float
+    runtime: float
+    values: dict[str, float]
+
+
+@attrs.frozen(slots=True)
 class SummaryChanged:
     """Explicit summary changes: leaves set (a dict value is one leaf) and paths removed."""
 
@@ -135,7 +154,7 @@ def describe_exception(exc: BaseException) -> str:
 
 Record = (
     RunStarted | ConfigChanged | MetricDefined | Row | StaleRow | SummaryChanged | FileSaved
-    | Finished
+    | Finished | SystemSample
 )
 
 #: JSON ``"type"`` tag of each record class.
@@ -148,6 +167,7 @@ RECORD_TYPES: dict[str, type] = {
     "summary_changed": SummaryChanged,
     "file_saved": FileSaved,
     "finished": Finished,
+    "system_sample": SystemSample,
 }
 
 STATUSES = ("finished", "failed", "preempted")
@@ -165,6 +185,11 @@ def nest(leaves: dict[Path, Any]) -> dict[str, Any]:
             node = child
         node[path[-1]] = value
     return out
+
+
+def sample_dict(sample: SystemSample) -> dict[str, Any]:
+    """A system-metrics sample as readers show it: ``_timestamp``, ``_runtime`` and its values."""
+    return {"_timestamp": sample.timestamp, "_runtime": sample.runtime, **sample.values}
 
 
 def row_dict(row: Row) -> dict[str, Any]:
