@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 import runlog
-
 from _compat_helpers import stand_in
 from transformers import BertConfig, TrainerControl, TrainerState, TrainingArguments
 from transformers.integrations import WandbCallback

@@ -1,4 +1,4 @@
-"""runlog standing in for the ``wandb`` package (register it with ``runlog.compat.install_wandb()``).
+"""runlog standing in for the ``wandb`` package (``runlog.compat.install_wandb()`` registers it).
 
 Every public name of :mod:`runlog` is here under the same name (``init``, ``log``, ``run``,
 ``config``, ``summary``, the media types, ``plot``, ...). The wandb-only pieces integrations
