@@ -81,7 +81,7 @@ __all__ = [
 
 
 def log(
-    data: dict[str, Any],
+    data: dict[str, Any] | None = None,
     step: int | None = None,
     commit: bool | None = None,
     sync: bool | None = None,

@@ -216,12 +216,14 @@ class Run:
     # -- logging -----------------------------------------------------------------------------
     def log(
         self,
-        data: dict[str, Any],
+        data: dict[str, Any] | None = None,
         step: int | None = None,
         commit: bool | None = None,
         sync: bool | None = None,
     ) -> None:
         """Log a dict of values to the run's history, with wandb's step and commit rules.
+
+        ``log()`` without data is ``log({})`` (older wandb code commits a row that way).
 
         ``step=None`` uses the current step and commits (unless ``commit=False``); a step above
         the current one commits any open row first and opens a row at ``step``, committed by
@@ -237,6 +239,8 @@ class Run:
         if commit is not None and type(commit) is not bool:
             commit = check_commit(commit)
         now = time.time()
+        if data is None:
+            data = {}
         leaves = _fast_leaves(data) if type(data) is dict else None
         if leaves is None:
             leaves = flatten(data, self._hook)
