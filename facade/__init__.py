@@ -30,6 +30,7 @@ from ._registry import plugin_manager
 from ._run import Run
 from ._settings import Settings
 from ._version import __version__
+from ._wandb_calls import login, setup, termerror, termlog, termwarn, unwatch, watch
 from .hookspecs import hookimpl
 
 init = _init.init
@@ -68,15 +69,24 @@ __all__ = [
     "Video",
     "__version__",
     "config",
+    "define_metric",
     "finish",
     "hookimpl",
     "init",
     "log",
+    "login",
     "plot",
     "plugin_manager",
     "read",
     "run",
+    "save",
+    "setup",
     "summary",
+    "termerror",
+    "termlog",
+    "termwarn",
+    "unwatch",
+    "watch",
 ]
 
 
@@ -88,6 +98,20 @@ def log(
 ) -> None:
     """Log to the current run (see :meth:`Run.log`)."""
     _init.require_run("log").log(data, step=step, commit=commit, sync=sync)
+
+
+def define_metric(name: str, step_metric: str | None = None, step_sync: bool | None = None,
+                  summary: str | None = None, goal: str | None = None,
+                  hidden: bool | None = None) -> Any:
+    """Customize a metric of the current run (see :meth:`Run.define_metric`)."""
+    return _init.require_run("define_metric").define_metric(
+        name, step_metric=step_metric, step_sync=step_sync, summary=summary, goal=goal,
+        hidden=hidden)
+
+
+def save(glob_str: Any, base_path: Any = None, policy: str = "now") -> list[str]:
+    """Attach files to the current run (see :meth:`Run.save`)."""
+    return _init.require_run("save").save(glob_str, base_path=base_path, policy=policy)
 
 
 def finish(exit_code: int = 0) -> None:

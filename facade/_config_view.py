@@ -58,12 +58,14 @@ class ConfigView(MutableMapping):
     """The run config: ``[k] = v``, ``update(d, allow_val_change=False)``, attribute access.
 
     Setting a new key is fine; changing an existing key's value raises
-    :class:`runlog.UsageError` unless ``update(..., allow_val_change=True)`` is used.
+    :class:`runlog.UsageError` unless ``update(..., allow_val_change=True)`` is used or the run
+    was started with ``init(allow_val_change=True)``.
     """
 
-    def __init__(self, run: Run, initial: dict[str, Any]) -> None:
+    def __init__(self, run: Run, initial: dict[str, Any], allow_val_change: bool = False) -> None:
         object.__setattr__(self, "_run", run)
         object.__setattr__(self, "_data", dict(initial))
+        object.__setattr__(self, "_allow_val_change", allow_val_change)
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
@@ -89,8 +91,12 @@ class ConfigView(MutableMapping):
     def __setattr__(self, name: str, value: Any) -> None:
         self.update({name: value})
 
-    def update(self, other: Any = (), /, allow_val_change: bool = False, **kwargs: Any) -> None:
-        """Set several keys at once; ``allow_val_change=True`` allows changing values."""
+    def update(self, other: Any = (), /, allow_val_change: bool | None = None,
+               **kwargs: Any) -> None:
+        """Set several keys at once; ``allow_val_change=True`` allows changing values
+        (default: what ``init(allow_val_change=…)`` said)."""
+        if allow_val_change is None:
+            allow_val_change = self._allow_val_change
         run = self._run
         items = config_items(other) if other != () else {}
         items.update(config_items(kwargs))
@@ -108,6 +114,12 @@ class ConfigView(MutableMapping):
             if changed:
                 self._data.update(changed)
                 run._record(ConfigChanged(changed))
+
+    def setdefaults(self, defaults: Any) -> None:
+        """Set the keys of ``defaults`` that the config does not have yet; the others keep
+        their values."""
+        items = config_items(defaults)
+        self.update({k: v for k, v in items.items() if k not in self._data})
 
     def as_dict(self) -> dict[str, Any]:
         """A plain copy."""

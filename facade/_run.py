@@ -50,6 +50,8 @@ _INT64 = 2**63
 _PATHS: dict[str, tuple[str]] = {}
 _MAX_PATHS = 10_000
 _ID_CHARS = string.ascii_lowercase + string.digits
+#: when ``run.save`` reads a file: now, at finish, or both
+SAVE_POLICIES = ("now", "end", "live")
 
 #: every Run not yet finished, for atexit and fork handling
 live_runs: weakref.WeakSet[Run] = weakref.WeakSet()
@@ -131,8 +133,17 @@ class Run:
         start_step: int = 0,
         resumed: bool = False,
         summary: Summary | None = None,
+        entity: str | None = None,
+        mode: str = "online",
+        allow_val_change: bool = False,
+        auto_resume: Path | None = None,
     ) -> None:
         self._id = id
+        self._entity = entity
+        self._mode = "disabled" if disabled else mode
+        self._resumed = resumed
+        self._auto_resume = auto_resume
+        self._saved_at_end: list[tuple[str, str | None]] = []  # save(policy="live"/"end")
         self._project = project
         self._name = name
         self._dir = dir
@@ -163,7 +174,7 @@ class Run:
         #: metric name -> the path of its step metric, for metrics with step_sync
         self._synced: MetricMatcher[tuple[str, ...] | None] = MetricMatcher()
         self._latest_axis: dict[tuple[str, ...], Any] = {}
-        self.config = ConfigView(self, config)
+        self.config = ConfigView(self, config, allow_val_change)
         self.summary = SummaryView(self)
         self._started = RunStarted(
             id=id, project=project, name=name, start_time=self._start_time, group=group,
@@ -185,6 +196,24 @@ class Run:
     tags = property(lambda self: self._tags, doc="The run tags.")
     notes = property(lambda self: self._notes, doc="The run notes.")
     settings = property(lambda self: self._settings, doc="The run's Settings.")
+    entity = property(lambda self: self._entity, doc="The entity given to init (or None).")
+    mode = property(lambda self: self._mode, doc='"online", "offline" or "disabled".')
+    resumed = property(lambda self: self._resumed, doc="True if this run continues one.")
+    disabled = property(lambda self: self._disabled, doc='True under mode="disabled".')
+
+    @property
+    def path(self) -> str:
+        """``entity/project/id`` (``project/id`` without an entity)."""
+        return "/".join(p for p in (self._entity, self._project, self._id) if p)
+
+    @property
+    def url(self) -> str:
+        """Where the run is: a ``file://`` URL of its local directory (runlog has no web app)."""
+        return self._dir.as_uri()
+
+    def get_url(self) -> str:
+        """The run's location; see :attr:`url`."""
+        return self.url
 
     @property
     def step(self) -> int:
@@ -379,14 +408,42 @@ class Run:
         return metric
 
     def save(self, glob_str: str | os.PathLike, base_path: str | os.PathLike | None = None,
-             ) -> list[str]:
+             policy: str = "now") -> list[str]:
         """Attach files matching a path or glob to the run; returns the names they got.
 
         Names are relative to ``base_path`` (default: the folder part of the pattern). The
-        bytes are read now; backends store them (files: ``files/``; MLflow: artifacts). A
-        wildcard never follows a symbolic link (to a file or a folder): links it meets are
-        skipped with a warning; a path named without wildcards is read as given.
+        bytes are read now (``policy="now"``), at ``finish()`` (``"end"``), or now and again
+        at ``finish()`` (``"live"``: the run keeps the file's last content); backends store
+        them (files: ``files/``; MLflow: artifacts). A wildcard never follows a symbolic link
+        (to a file or a folder): links it meets are skipped with a warning; a path named
+        without wildcards is read as given.
         """
+        if policy not in SAVE_POLICIES:
+            accepted = ", ".join(map(repr, SAVE_POLICIES))
+            raise UsageError(f"run.save: policy must be one of {accepted}, got {policy!r} "
+                             f"({type(policy).__name__})")
+        base = os.fspath(base_path) if base_path is not None else None
+        if policy != "now":
+            with self._changing("save"):
+                self._saved_at_end.append((os.fspath(glob_str), base))
+            if policy == "end":
+                return []
+        return self._save_now(glob_str, base)
+
+    def save_main_script(self) -> list[str]:
+        """Store the script Python was started with as ``code/<its name>`` (``save_code``);
+        a warning when there is none (an interactive session)."""
+        import __main__
+
+        path = getattr(__main__, "__file__", None)
+        if not path or not os.path.isfile(path):
+            warn("runlog: save_code=True: there is no main script to store (interactive "
+                 "session)")
+            return []
+        return self._save_now(path, os.path.dirname(os.path.abspath(path)), prefix="code/")
+
+    def _save_now(self, glob_str: str | os.PathLike, base_path: str | None,
+                  prefix: str = "") -> list[str]:
         from runlog.typespec.media.file import File
 
         pattern = os.path.expanduser(os.fspath(glob_str))
@@ -404,7 +461,7 @@ class Run:
             warn(f"run.save: no file matches {pattern!r}")
         records = []
         for path in paths:
-            name = os.path.relpath(path, base).replace(os.sep, "/")
+            name = prefix + os.path.relpath(path, base).replace(os.sep, "/")
             if name.startswith("../"):
                 raise UsageError(f"run.save: {path!r} is outside base_path {base!r}")
             check_text(name, "run.save: a file name (rename the file to UTF-8 text)")
@@ -452,6 +509,7 @@ class Run:
             if self._forked_from is not None:
                 return
             self._log_deferred()
+            self._save_at_end()
             if not self._disabled:
                 self._dispatcher.new_call()
             for row_step, values in self._engine.finish():
@@ -461,9 +519,21 @@ class Run:
         if self._disabled:
             return
         status = "failed" if exit_code else ("preempted" if self._preempting else "finished")
+        if self._auto_resume is not None and status == "finished":
+            self._auto_resume.unlink(missing_ok=True)  # nothing left for resume="auto"
         done = Finished(exit_code, status, self._summary.nested(), time.time(), self._engine.cur,
                         error=self._error if exit_code else None)
         self._dispatcher.close(done, self._settings.finish_timeout)
+
+    def _save_at_end(self) -> None:
+        """The files of ``save(policy="end"/"live")``, read now that the run ends; a failure
+        is a warning (the run must finish)."""
+        for pattern, base in self._saved_at_end:
+            try:
+                self._save_now(pattern, base)
+            except Error as exc:
+                warn(f"runlog: run.save({pattern!r}) at finish: {exc}")
+        self._saved_at_end.clear()
 
     def __enter__(self) -> Run:
         return self

@@ -11,9 +11,9 @@ from runlog import _init
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
-    """Run in a fresh directory, without RUNLOG_* variables, and finish any run left open."""
+    """Run in a fresh directory, without RUNLOG_* or WANDB_* variables, and finish any run left open."""
     for key in list(os.environ):
-        if key.startswith("RUNLOG_"):
+        if key.startswith(("RUNLOG_", "WANDB_")):
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
     yield

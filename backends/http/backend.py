@@ -10,7 +10,8 @@ same id or by ``runlog sync``. See ``docs/backends/http.md``.
 Options (``"http:url=http://host:8080"``, ``{"http": {...}}`` or ``RUNLOG_HTTP__URL`` ...):
 ``url`` (required), ``token``, ``spool`` (directory, default ``<run root>/.http-spool``),
 ``timeout`` (seconds per request, 10), ``retry_for`` (seconds a request is retried, 30),
-``close_timeout`` (seconds ``finish()`` waits for delivery, 30).
+``close_timeout`` (seconds ``finish()`` waits for delivery, 30), ``offline`` (set by
+``init(mode="offline")``: spool only, contact nothing; ``runlog sync`` delivers later).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ OPTIONS: dict[str, Option] = {
     "retry_for": Option(30.0, float, "seconds a request is retried, > 0", minimum=1e-6),
     "close_timeout": Option(30.0, float, "seconds finish() waits for delivery, >= 0",
                             minimum=0.0),
+    "offline": Option(False, bool, "true to spool only and send nothing (mode='offline')"),
 }
 _SYSTEM = {("_step",), ("_runtime",), ("_timestamp",)}
 _IDLE_WAIT = 1.0  # the sender looks at the spool at least this often
@@ -62,8 +64,9 @@ class HttpBackend:
 
     def __init__(self, run_dir: Path, url: str, token: str | None = None,
                  spool: str | Path | None = None, timeout: float = 10.0, retry_for: float = 30.0,
-                 close_timeout: float = 30.0) -> None:
+                 close_timeout: float = 30.0, offline: bool = False) -> None:
         run_dir = Path(run_dir)
+        self.offline = offline
         self.url = url
         self.close_timeout = close_timeout
         root = Path(spool).expanduser() if spool is not None else run_dir.parents[1] / ".http-spool"
@@ -86,7 +89,10 @@ class HttpBackend:
     # -- resume --------------------------------------------------------------------------------
     def existing_run(self) -> ExistingRun | None:
         """The collector's state of this run (after delivering what an earlier session of it
-        left in the spool), or None if the collector has no such run."""
+        left in the spool), or None if the collector has no such run (or, offline, always:
+        the collector is not asked)."""
+        if self.offline:
+            return None
         try:
             deliver(self.spool, self._collector, self._opened)
             found = self._collector.get_run(self.spool.project, self.spool.run_id)
@@ -112,6 +118,8 @@ class HttpBackend:
     def start(self, run: RunStarted) -> None:
         """Open this session's spool folder and start the sender thread."""
         self._folder = self.spool.open_session(self.url, self.session)
+        if self.offline:
+            return
         self._sender = threading.Thread(target=self._send_loop, daemon=True,
                                         name=f"runlog-http-{self.spool.run_id}")
         self._sender.start()
@@ -138,8 +146,11 @@ class HttpBackend:
         """Wait until the collector acknowledged everything written so far; True if it did.
 
         Returns False at once while the collector is unreachable or refuses the data: the
-        batches are safe in the spool, and waiting would only stall the run.
+        batches are safe in the spool, and waiting would only stall the run. Offline, the
+        spool is the destination: True.
         """
+        if self.offline:
+            return True
         target = self._seq
         self._wake.set()
         with self._cond:
@@ -159,6 +170,12 @@ class HttpBackend:
     def close(self, finished: Finished) -> None:
         """Deliver what is left (up to ``close_timeout``), tell the collector the session
         ended, and stop the sender. Undelivered batches stay spooled, with a warning."""
+        if self.offline:
+            logger.warning("runlog http: offline: run %s/%s is spooled in %s; send it to %s "
+                           "with `runlog sync %s`", self.spool.project, self.spool.run_id,
+                           self.spool.dir, self.url, self.spool.dir.parents[1])
+            self._collector.close()
+            return
         delivered = self._wait_delivered(self.close_timeout)
         self._stop.set()
         self._wake.set()
