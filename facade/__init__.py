@@ -46,6 +46,7 @@ _LAZY = {
     "Html": ("runlog.typespec.media.html", "Html"),
     "File": ("runlog.typespec.media.file", "File"),
     "plot": ("runlog.plot", None),
+    "plot_table": ("runlog.typespec.media.plot", "plot_table"),
     "read": ("runlog._read", "read"),
 }
 
@@ -76,6 +77,7 @@ __all__ = [
     "log",
     "login",
     "plot",
+    "plot_table",
     "plugin_manager",
     "read",
     "run",

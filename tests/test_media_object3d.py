@@ -109,7 +109,7 @@ def test_integer_point_cloud_keeps_ints():
 
 
 @pytest.mark.parametrize("args, kwargs, match", [
-    (({"type": "lidar/beta"},), {}, r"Object3D: data must be a path or an open file.*; got dict"),
+    (({"type": "mesh"},), {}, r"Object3D: a scene's type \(point_cloud_type\) must be one of"),
     ((np.zeros((5, 5)),), {}, r"shape \(5, 5\)"),
     ((np.zeros(3),), {}, r"shape \(3,\)"),
     ((np.array([[0, 0, np.nan]]),), {}, "NaN or infinite"),

@@ -13,6 +13,7 @@ import datetime as _dt
 import enum
 import json
 import sys
+import types
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,7 +34,8 @@ MAX_DEPTH = 100
 ACCEPTED = (
     "accepted: bool, int, float, str, None, dict, list/tuple/set, numpy scalars and arrays, "
     "tensors (torch/jax/tf), bytes, datetime, enum, callables, pandas.DataFrame, "
-    "matplotlib figures and runlog media (Image, Video, Audio, Histogram, Table, Object3D, Html)"
+    "matplotlib figures, matplotlib.pyplot (its current figure), plotly figures and runlog "
+    "media (Image, Video, Audio, Histogram, Table, Object3D, Html)"
 )
 
 
@@ -83,6 +85,15 @@ def _flatten_into(
                 continue
             _flatten_into(leaves, (*path, name), sub, hook, active)
         return
+    if type(value) not in _PLAIN and type(value).__module__.startswith("plotly."):
+        from .media.figures import IMAGE_SUFFIX, is_plotly, plotly_html, plotly_image
+
+        if is_plotly(value):  # interactive HTML, and its PNG beside it when plotly can export
+            leaves[path] = _media(plotly_html, value, path)
+            image = _media(plotly_image, value, path)
+            if image is not None:
+                leaves[(*path[:-1], path[-1] + IMAGE_SUFFIX)] = image
+            return
     leaves[path] = _convert(value, path, hook, active)
 
 
@@ -239,6 +250,13 @@ def _convert_object(
         from .media.table import Table
 
         return Table(dataframe=value)
+    if isinstance(value, types.ModuleType) or module.startswith("plotly."):
+        from .media import figures
+
+        if figures.is_pyplot(value):
+            return _media(figures.pyplot_image, value, path)
+        if figures.is_plotly(value):  # in a list or a summary: the HTML alone
+            return _media(figures.plotly_html, value, path)
     if module.startswith("matplotlib") and hasattr(value, "savefig"):
         from .media.image import Image
 
@@ -255,6 +273,25 @@ def _convert_object(
         return check_text(name, f"key {describe_path(path)}")
     raise DataError(f"cannot log a value of type {_type_label(value)} at key "
                     f"{describe_path(path)}; {ACCEPTED}")
+
+
+def _is_figure(value: Any) -> bool:
+    """A matplotlib figure, the pyplot module or a plotly figure: it converts to media."""
+    t = type(value)
+    if t in _PLAIN or t is int:
+        return False
+    module = t.__module__ or ""
+    if module.startswith("matplotlib"):
+        return hasattr(value, "savefig")
+    return module.startswith("plotly.") or isinstance(value, types.ModuleType)
+
+
+def _media(make: Callable[[Any], Any], value: Any, path: Path) -> Any:
+    """``make(value)``; its DataError names the key."""
+    try:
+        return make(value)
+    except DataError as exc:
+        raise DataError(f"at key {describe_path(path)}: {exc}") from None
 
 
 def _plain_subclass(value: Any, path: Path) -> Any:
@@ -305,6 +342,8 @@ def _numpy_array(arr: Any, path: Path, hook: ConvertHook | None,
 def _sequence(items: Any, path: Path, hook: ConvertHook | None,
               active: tuple[int, ...]) -> Any:
     items = list(items)
+    if any(map(_is_figure, items)):  # a list of figures is a list of media
+        items = [_convert(x, path, hook, active) if _is_figure(x) else x for x in items]
     media = [isinstance(x, (Media, MediaSequence)) for x in items]
     if any(media):
         if not all(media) or any(isinstance(x, MediaSequence) for x in items):

@@ -6,6 +6,9 @@ is one JSON file (ext ``plot.json``)::
     {"chart": "pr_curve", "spec": "wandb/area-under-curve/v0", "fields": {...}, "title": ...,
      "table": {"columns": [...], "data": [...]}, "inputs": {"y_true": [...], ...}}
 
+A chart with string settings (``line_series``, ``plot_table``) also has ``"string_fields"``;
+``plot_table`` charts are ``"chart": "custom"`` with the caller's Vega spec name as ``"spec"``.
+
 ``pr_curve`` and ``roc_curve`` keep ``y_true``, ``y_probas``, ``labels`` and
 ``classes_to_plot`` in ``inputs``, so a backend with a native PR curve (TensorBoard) can draw
 it from :meth:`Plot.binary_inputs`; :meth:`Plot.raw_curves` gives the exact curves.
@@ -14,7 +17,7 @@ it from :meth:`Plot.binary_inputs`; :meth:`Plot.raw_curves` gives the exact curv
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..errors import DataError
@@ -33,12 +36,16 @@ SPECS = {
     "scatter": "wandb/scatter/v0",
     "bar": "wandb/bar/v0",
     "histogram": "wandb/histogram/v0",
+    "line_series": "wandb/lineseries/v0",
 }
+#: the chart name of a ``plot_table`` chart: its spec is the caller's
+CUSTOM = "custom"
 
 
 class Plot(Media):
-    """A chart: its data ``table``, ``chart`` name, ``fields`` (role -> column), ``title`` and
-    ``inputs`` (the raw inputs of ``pr_curve`` / ``roc_curve``, else empty).
+    """A chart: its data ``table``, ``chart`` name, ``spec`` (a Vega spec id), ``fields``
+    (role -> column), ``title``, ``string_fields`` (the spec's string settings) and ``inputs``
+    (the raw inputs of ``pr_curve`` / ``roc_curve``, else empty).
 
     Build one with the ``runlog.plot`` functions rather than directly.
     """
@@ -52,11 +59,17 @@ class Plot(Media):
         fields: dict[str, str | None],
         title: str | None = None,
         inputs: dict[str, Any] | None = None,
+        spec: str | None = None,
+        string_fields: dict[str, Any] | None = None,
     ) -> None:
         if not isinstance(table, Table):
             raise DataError(f"Plot: table must be a runlog.Table, got {type(table).__name__}")
-        if chart not in SPECS:
-            raise DataError(f"Plot: chart must be one of {sorted(SPECS)}, got {chart!r}")
+        if chart not in SPECS and chart != CUSTOM:
+            raise DataError(f"Plot: chart must be one of {sorted([*SPECS, CUSTOM])}, got "
+                            f"{chart!r}")
+        if (chart == CUSTOM) != (spec is not None):
+            raise DataError(f"Plot: spec= is given for chart {CUSTOM!r} (a plot_table chart) "
+                            "and only for it")
         if title is not None and not isinstance(title, str):
             raise DataError(f"Plot: title must be a str, got {type(title).__name__}")
         check_text(title, "Plot: title")
@@ -71,16 +84,17 @@ class Plot(Media):
         self.fields = dict(fields)
         self.title = title
         self.inputs: dict[str, Any] = dict(inputs or {})
+        self.spec: str = SPECS[chart] if spec is None else spec
+        self.string_fields: dict[str, Any] = dict(string_fields or {})
         self.caption = None
         self._set_encoder(self._encode)
 
-    @property
-    def spec(self) -> str:
-        """wandb's Vega spec id for this chart."""
-        return SPECS[self.chart]
-
     def _header(self) -> dict[str, Any]:
-        return {"chart": self.chart, "spec": self.spec, "fields": self.fields, "title": self.title}
+        header = {"chart": self.chart, "spec": self.spec, "fields": self.fields,
+                  "title": self.title}
+        if self.string_fields:
+            header["string_fields"] = self.string_fields
+        return header
 
     def _encode(self) -> Payload:
         body = {**self._header(), "table": self.table.body(), "inputs": self.inputs}
@@ -94,7 +108,8 @@ class Plot(Media):
     def _from_json_fields(cls, fields: dict[str, Any], payload: Payload) -> Plot:
         body = json.loads(payload.data)
         obj = cls(Table.from_body(body["table"]), body["chart"], body["fields"], body["title"],
-                  body["inputs"])
+                  body["inputs"], body["spec"] if body["chart"] == CUSTOM else None,
+                  body.get("string_fields"))
         obj._set_payload(payload)
         return obj
 
@@ -360,6 +375,142 @@ def _table_chart(chart: str, table: Any, fields: dict[str, Any], title: str | No
             raise DataError(f"runlog.plot.{chart}: {role} must be a column name (str), got "
                             f"{type(column).__name__}")
     return Plot(table, chart, fields, title)
+
+
+# -- line_series and plot_table (wandb's custom charts) -----------------------------------
+def line_series(
+    xs: Iterable[Iterable[Any]] | Iterable[Any],
+    ys: Iterable[Iterable[Any]],
+    keys: Iterable[str] | None = None,
+    title: str = "",
+    xname: str = "x",
+    split_table: bool = False,
+) -> Plot:
+    """Several lines in one chart, as wandb's ``plot.line_series``.
+
+    ``ys`` holds one sequence of y values per line; ``xs`` is one sequence of x values shared
+    by every line, or one per line. ``keys`` names the lines (default ``line_0``,
+    ``line_1``, ...). The table has a row ``[step, lineKey, lineVal]`` per point (spec
+    ``wandb/lineseries/v0``; string fields ``title`` and ``xname``). ``split_table`` is
+    accepted and has no effect: the chart is logged under the key you give.
+    """
+    fn = "line_series"
+    _check_flag(fn, "split_table", split_table)
+    lines = _series(fn, "ys", ys)
+    if not lines:
+        raise DataError(f"runlog.plot.{fn}: ys must hold at least one series of y values")
+    shared = _series(fn, "xs", xs, allow_flat=True)
+    xlines = shared if shared and isinstance(shared[0], list) else [shared] * len(lines)
+    if len(xlines) != len(lines):
+        raise DataError(f"runlog.plot.{fn}: xs has {len(xlines)} series but ys has "
+                        f"{len(lines)}; pass one xs series per ys series, or one shared xs")
+    names = [f"line_{i}" for i in range(len(lines))] if keys is None else _names(fn, keys)
+    if len(names) != len(lines):
+        raise DataError(f"runlog.plot.{fn}: keys has {len(names)} names but ys has "
+                        f"{len(lines)} series")
+    for i, (xx, yy) in enumerate(zip(xlines, lines)):
+        if len(xx) != len(yy):
+            raise DataError(f"runlog.plot.{fn}: series {i} ({names[i]!r}) has {len(yy)} y "
+                            f"values but {len(xx)} x values; each must have one x per y")
+    string_fields = {"title": check_text(_str(fn, "title", title), f"runlog.plot.{fn}: title"),
+                     "xname": check_text(_str(fn, "xname", xname), f"runlog.plot.{fn}: xname")}
+    data = [[x, name, y] for xx, yy, name in zip(xlines, lines, names) for x, y in zip(xx, yy)]
+    table = Table(["step", "lineKey", "lineVal"], data, max_rows=max(Table.MAX_ROWS, len(data)))
+    fields = {"step": "step", "lineKey": "lineKey", "lineVal": "lineVal"}
+    return Plot(table, fn, fields, title or None, string_fields=string_fields)
+
+
+def plot_table(
+    vega_spec_name: str,
+    data_table: Table,
+    fields: Mapping[str, Any],
+    string_fields: Mapping[str, Any] | None = None,
+    split_table: bool = False,
+) -> Plot:
+    """A chart of ``data_table`` drawn by the Vega spec ``vega_spec_name``, as wandb's
+    ``plot_table``: ``fields`` maps the spec's fields to columns of the table,
+    ``string_fields`` sets its string constants (``title``, if given, is the chart's title).
+
+    runlog stores the spec name, fields and table; it draws no Vega spec itself (see
+    ``docs/media.md``). ``split_table`` is accepted and has no effect.
+    """
+    fn = "plot_table"
+    _check_flag(fn, "split_table", split_table)
+    if not isinstance(vega_spec_name, str) or not vega_spec_name.strip():
+        raise DataError(f"runlog.{fn}: vega_spec_name must be a non-empty str (a Vega spec id "
+                        f"such as 'wandb/line/v0'), got {type(vega_spec_name).__name__}")
+    check_text(vega_spec_name, f"runlog.{fn}: vega_spec_name")
+    if not isinstance(data_table, Table):
+        raise DataError(f"runlog.{fn}: data_table must be a runlog.Table, got "
+                        f"{type(data_table).__name__}")
+    if not isinstance(fields, Mapping):
+        raise DataError(f"runlog.{fn}: fields must be a dict of spec field -> column name, "
+                        f"got {type(fields).__name__}")
+    for field, column in fields.items():
+        if not isinstance(field, str) or not isinstance(column, str):
+            raise DataError(f"runlog.{fn}: fields must map str spec fields to str column names, "
+                            f"got {field!r}: {type(column).__name__}")
+        if column not in data_table.columns:
+            raise DataError(f"runlog.{fn}: fields[{field!r}] = {column!r} is not a column of "
+                            f"data_table; columns are {data_table.columns}")
+    strings = {} if string_fields is None else string_fields
+    if not isinstance(strings, Mapping):
+        raise DataError(f"runlog.{fn}: string_fields must be a dict of str -> str, number, bool "
+                        f"or None, got {type(strings).__name__}")
+    for name, value in strings.items():
+        if not isinstance(name, str) or not isinstance(value, (str, int, float, type(None))):
+            raise DataError(f"runlog.{fn}: string_fields[{name!r}] must be a str, number, bool "
+                            f"or None, got {type(value).__name__}")
+        if isinstance(value, str):
+            check_text(value, f"runlog.{fn}: string_fields[{name!r}]")
+    title = strings.get("title")
+    return Plot(data_table, CUSTOM, dict(fields), title if isinstance(title, str) and title
+                else None, spec=vega_spec_name, string_fields=dict(strings))
+
+
+def _series(fn: str, arg: str, value: Any, allow_flat: bool = False) -> list[Any]:
+    """``value`` as a list of lists (one per series) of plain values; with ``allow_flat`` a
+    flat sequence is returned as a plain list (one shared series)."""
+    if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
+        raise DataError(f"runlog.plot.{fn}: {arg} must be a sequence of series (lists or "
+                        f"arrays of numbers), got {type(value).__name__}")
+    items = value.tolist() if hasattr(value, "tolist") else list(value)
+    nested = [isinstance(v, Iterable) and not isinstance(v, (str, bytes)) for v in items]
+    if allow_flat and not any(nested):
+        return [_plain(v) for v in items]
+    if not all(nested):
+        raise DataError(f"runlog.plot.{fn}: {arg} must hold one sequence of values per series; "
+                        "it mixes sequences and single values")
+    return [[_plain(v) for v in (s.tolist() if hasattr(s, "tolist") else s)] for s in items]
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as its Python value; anything else as it is (the Table checks it)."""
+    return value.item() if hasattr(value, "item") and hasattr(value, "dtype") else value
+
+
+def _names(fn: str, keys: Any) -> list[str]:
+    if isinstance(keys, (str, bytes)) or not hasattr(keys, "__iter__"):
+        raise DataError(f"runlog.plot.{fn}: keys must be a list of line names, got "
+                        f"{type(keys).__name__}")
+    names = list(keys)
+    for name in names:
+        if not isinstance(name, str):
+            raise DataError(f"runlog.plot.{fn}: keys must be str line names, got "
+                            f"{type(name).__name__}")
+    return names
+
+
+def _str(fn: str, arg: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise DataError(f"runlog.plot.{fn}: {arg} must be a str, got {type(value).__name__}")
+    return value
+
+
+def _check_flag(fn: str, arg: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise DataError(f"runlog.plot.{fn}: {arg} must be True or False, got "
+                        f"{type(value).__name__}")
 
 
 # -- helpers ------------------------------------------------------------------------------
