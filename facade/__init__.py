@@ -46,6 +46,8 @@ _LAZY = {
     "File": ("runlog.typespec.media.file", "File"),
     "plot": ("runlog.plot", None),
     "read": ("runlog._read", "read"),
+    **{n: ("runlog._artifacts", n) for n in ("Artifact", "AlertLevel", "alert",
+                                                    "log_artifact", "use_artifact")},
 }
 
 __all__ = [
