@@ -67,7 +67,7 @@ def artifact_record(artifact_or_path: Any, name: str | None, type: str | None,
     metadata = {str(k): config_value(v, (str(k),)) for k, v in artifact.metadata.items()}
     digest = digest_of(artifact.entries)
     return ArtifactLogged(
-        name=record_name, type=artifact.type, digest=digest, entries=dict(artifact.entries),
+        name=record_name, artifact_type=artifact.type, digest=digest, entries=dict(artifact.entries),
         timestamp=time.time(), version=versions.version_of(record_name, digest),
         aliases=_aliases(aliases), description=artifact.description, metadata=metadata,
     )

@@ -113,7 +113,8 @@ class FileSaved:
 
 @attrs.frozen(slots=True)
 class ArtifactLogged:
-    """A versioned bundle of files logged by ``run.log_artifact``.
+    """A versioned bundle of files logged by ``run.log_artifact`` (``artifact_type`` is the
+    artifact's ``type``: that name is the record's own tag in the JSON form).
 
     ``entries`` maps a relative name to a ``File`` media value, or to a URI string for a
     reference (recorded, never fetched). ``digest`` is the sha256 of the sorted entries (see
@@ -123,7 +124,7 @@ class ArtifactLogged:
     """
 
     name: str
-    type: str
+    artifact_type: str
     digest: str
     entries: dict[str, Any]
     timestamp: float

@@ -45,7 +45,7 @@ def save_manifest(run_dir: Path, record: ArtifactLogged, store: Store) -> int:
             entries[name] = {"path": store(payload), "sha256": payload.sha256,
                              "size": payload.size, "mime": payload.mime}
     manifest = {
-        "format": MANIFEST_FORMAT, "name": record.name, "type": record.type,
+        "format": MANIFEST_FORMAT, "name": record.name, "type": record.artifact_type,
         "version": version, "digest": record.digest, "aliases": list(record.aliases),
         "description": record.description, "metadata": value_to_json(record.metadata),
         "timestamp": record.timestamp, "run_id": run_dir.name, "entries": entries,

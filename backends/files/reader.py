@@ -219,7 +219,7 @@ class FilesRun:
     def artifacts(self) -> list[dict[str, Any]]:
         """The artifacts this run logged, in order: ``name``, ``type``, ``version``,
         ``digest``, ``aliases`` and the entry names."""
-        return [{"name": obj["name"], "type": obj["type"], "version": obj.get("version"),
+        return [{"name": obj["name"], "type": obj["artifact_type"], "version": obj.get("version"),
                  "digest": obj["digest"], "aliases": obj.get("aliases", []),
                  "entries": sorted(obj["entries"])}
                 for obj in self._json_of("artifact_logged")]
