@@ -48,6 +48,8 @@ _LAZY = {
     "plot": ("runlog.plot", None),
     "plot_table": ("runlog.typespec.media.plot", "plot_table"),
     "read": ("runlog._read", "read"),
+    **{n: ("runlog._artifacts", n) for n in ("Artifact", "AlertLevel", "alert",
+                                                    "log_artifact", "use_artifact")},
 }
 
 __all__ = [

@@ -31,6 +31,8 @@ _SCALARS = frozenset({int, float, str, bool, type(None)})  # their JSON form is 
 _TYPE_OF = {cls: name for name, cls in RECORD_TYPES.items()}
 #: record type -> its field holding {path: value} (ConfigChanged.values is keyed by str)
 _LEAF_FIELDS = {"row": "values", "stale_row": "values", "summary_changed": "set"}
+#: fields holding a tuple of strings, a JSON list
+_TUPLE_FIELDS = frozenset({"tags", "backends", "aliases"})
 
 
 def payload_to_json(payload: Payload, store: Store | None = None) -> dict[str, Any]:
@@ -127,7 +129,7 @@ def record_to_json(record: Any, store: Store | None = None) -> dict[str, Any]:
             out[field.name] = leaves_to_json(value, store)
         elif field.name == "removed":
             out[field.name] = [list(p) for p in value]
-        elif field.name in ("tags", "backends") or (
+        elif field.name in _TUPLE_FIELDS or (
             field.name == "summary" and isinstance(value, tuple)
         ):
             out[field.name] = list(value)
@@ -152,7 +154,7 @@ def record_from_json(obj: dict[str, Any], load: Load | None = None) -> Any:
             kwargs[field.name] = leaves_from_json(value, load)
         elif field.name == "removed":
             kwargs[field.name] = tuple(tuple(p) for p in value)
-        elif field.name in ("tags", "backends") or (
+        elif field.name in _TUPLE_FIELDS or (
             field.name == "summary" and isinstance(value, list)
         ):
             kwargs[field.name] = tuple(value)
