@@ -22,6 +22,7 @@ from runlog.typespec.records import (
     Row,
     RunStarted,
     StaleRow,
+    SystemSample,
     row_dict,
 )
 from runlog.typespec.summary import Summary
@@ -40,7 +41,8 @@ class MemoryBackend:
 
     Views: :attr:`records` (the IR, in log order), :attr:`history` (rows as nested dicts with
     ``_step``, ``_timestamp``, ``_runtime``), :attr:`summary`, :attr:`config`, :attr:`stale`
-    (rejected stale-step data), :attr:`run` (the ``RunStarted`` record), :attr:`finished`.
+    (rejected stale-step data), :attr:`system` (system-metrics samples), :attr:`run` (the
+    ``RunStarted`` record, with the run's provenance), :attr:`finished`.
     """
 
     name = "memory"
@@ -90,6 +92,12 @@ class MemoryBackend:
     def stale(self) -> list[StaleRow]:
         """Data rejected by the stale-step rule (``StaleRow`` records)."""
         return [r for r in self.records if type(r) is StaleRow]
+
+    @property
+    def system(self) -> list[dict[str, Any]]:
+        """System-metrics samples: ``{"_timestamp", "_runtime", <name>: number, ...}``."""
+        return [{"_timestamp": r.timestamp, "_runtime": r.runtime, **r.values}
+                for r in self.records if type(r) is SystemSample]
 
     @property
     def run(self) -> RunStarted | None:

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import shlex
 import sys
 import warnings
 from collections import Counter
@@ -359,7 +360,26 @@ def _info_table(view: FilesRun) -> Table:
     if meta.get("end_time"):
         info.add_row("ended", _time(meta["end_time"]))
     info.add_row("directory", Text(plain(view.dir)))
+    for key, value in _provenance_rows(meta):
+        info.add_row(key, Text(plain(value)))
     return info
+
+
+def _provenance_rows(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """``run.json``'s provenance as (field, text): command, user, python, git."""
+    rows = []
+    if meta.get("command"):
+        rows.append(("command", shlex.join(meta["command"])))
+    if meta.get("user"):
+        rows.append(("user", meta["user"]))
+    if meta.get("python"):
+        rows.append(("python", f"{meta['python']} ({meta.get('executable') or '?'})"))
+    git = meta.get("git") or {}
+    if git.get("commit"):
+        state = " (uncommitted changes)" if git.get("dirty") else ""
+        where = " ".join(str(git[k]) for k in ("branch", "remote") if git.get(k))
+        rows.append(("git", f"{git['commit'][:12]}{state} {where}".strip()))
+    return rows
 
 
 def _chart(series: dict[str, list[float]], width: int) -> Table:

@@ -32,6 +32,7 @@ from runlog.typespec.records import (
     Record,
     RunStarted,
     StaleRow,
+    SystemSample,
     describe_exception,
     new_row,
 )
@@ -41,8 +42,10 @@ from runlog.typespec.values import flatten
 
 from ._config_view import ConfigView
 from ._engine import TIMESTAMP, StepEngine
+from ._provenance import provenance
 from ._settings import Settings
 from ._summary_view import SummaryView
+from ._system import SystemSampler
 
 _FAST = (float, str, bool, type(None))
 _INT64 = 2**63
@@ -182,10 +185,16 @@ class Run:
             job_type=job_type, tags=tags, notes=notes, config=dict(config),
             host=_hostname(), version=_version(), resumed=resumed,
             resumed_step=start_step if resumed else None, backends=tuple(backends),
+            **provenance(disable_git=disabled or settings.disable_git),
         )
+        self._sampler: SystemSampler | None = None
         if not disabled:
             live_runs.add(self)
             dispatcher.start(self._started)
+            if settings.system_metrics and settings.system_metrics_interval > 0:
+                self._sampler = SystemSampler(self._system_sample,
+                                              settings.system_metrics_interval, self._t0)
+                self._sampler.start()
 
     # -- read-only identity ------------------------------------------------------------------
     id = property(lambda self: self._id, doc="The run id.")
@@ -549,6 +558,8 @@ class Run:
         if self._lock._is_owned() and not self._finished:
             self._finish_after = exit_code
             return
+        if self._sampler is not None and self._forked_from is None:
+            self._sampler.stop()  # outside the lock: a sample being sent needs it
         with self._lock:
             if self._finished:
                 return
@@ -607,6 +618,13 @@ class Run:
         self._summary.apply(record)
         if not self._disabled:
             self._dispatcher.emit(record)
+
+    def _system_sample(self, sample: SystemSample) -> None:
+        """Send a sample of the system-metrics sampler (its thread) while the run is active."""
+        with self._lock:
+            if not self._finished:
+                self._dispatcher.new_call()
+                self._dispatcher.emit(sample)
 
     def _refuse(self, what: str) -> None:
         if self._forked_from is not None:

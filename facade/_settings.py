@@ -82,6 +82,9 @@ class Settings:
     - ``finish_timeout``: seconds finish() waits for backends to drain and close.
     - ``rank_policy``: ``"zero"`` (only rank 0 logs) or ``"all"`` (a run per rank).
     - ``handle_signals``: install SIGTERM/SIGINT flush handlers (main thread only).
+    - ``system_metrics`` / ``system_metrics_interval``: sample CPU, memory, disk, network and
+      GPUs every that many seconds (default on, 10 s; False or 0 turns it off).
+    - ``disable_git``: leave the git commit, branch, state and remote out of the run.
 
     wandb.Settings keys are accepted: ``mode``, ``project``, ``run_name``, ``run_id`` … are
     defaults for the matching ``runlog.init`` arguments (an argument beats them); keys such as
@@ -102,6 +105,9 @@ class Settings:
     finish_timeout: float = attrs.field(default=60.0, validator=_positive)
     rank_policy: str = attrs.field(default="zero", validator=_one_of(RANK_POLICIES))
     handle_signals: bool = True
+    system_metrics: bool = True
+    system_metrics_interval: float = attrs.field(default=10.0, validator=_positive)
+    disable_git: bool = False
     #: the wandb.Settings keys given (key -> value), see the class docstring
     wandb_keys: dict[str, Any] = attrs.field(factory=dict, eq=False)
 

@@ -34,6 +34,14 @@ class RunStarted:
     backends: tuple[str, ...] = ()
     #: where an imported run came from (``{"tool": "tensorboard", ...}``); None if logged live
     origin: dict[str, Any] | None = None
+    #: provenance: the command line (``sys.argv``), the Python version and executable, the
+    #: user, and ``{"commit", "branch", "dirty", "remote"}`` of the git checkout (None outside
+    #: one, or with ``disable_git``); empty for runs recorded before these fields existed
+    command: tuple[str, ...] = ()
+    python: str = ""
+    executable: str = ""
+    user: str = ""
+    git: dict[str, Any] | None = None
 
 
 @attrs.frozen(slots=True)
@@ -93,6 +101,17 @@ class StaleRow:
     timestamp: float
     values: dict[Path, Any]
     policy: str
+
+
+@attrs.frozen(slots=True)
+class SystemSample:
+    """One sample of the system-metrics sampler: Unix ``timestamp``, seconds since the run
+    started (``runtime``) and ``{name: number}`` (``"cpu.percent"``, ``"gpu.0.temp_c"``, ...),
+    a stream of its own, never part of the history rows; backends show it under ``system/``."""
+
+    timestamp: float
+    runtime: float
+    values: dict[str, float]
 
 
 @attrs.frozen(slots=True)
@@ -178,7 +197,7 @@ def describe_exception(exc: BaseException) -> str:
 
 Record = (
     RunStarted | ConfigChanged | MetricDefined | Row | StaleRow | SummaryChanged | FileSaved
-    | ArtifactLogged | Alert | Finished
+    | ArtifactLogged | Alert | Finished | SystemSample
 )
 
 #: JSON ``"type"`` tag of each record class.
@@ -193,6 +212,7 @@ RECORD_TYPES: dict[str, type] = {
     "artifact_logged": ArtifactLogged,
     "alert": Alert,
     "finished": Finished,
+    "system_sample": SystemSample,
 }
 
 STATUSES = ("finished", "failed", "preempted")

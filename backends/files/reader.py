@@ -204,6 +204,13 @@ class FilesRun:
             for r in stale
         ]
 
+    @property
+    def system(self) -> list[dict[str, Any]]:
+        """The system-metrics samples, in time order: ``{"_timestamp", "_runtime", <name>:
+        number, ...}`` (names as ``docs/system-metrics.md`` lists them, e.g. ``cpu.percent``)."""
+        samples = (record_from_json(obj) for obj in self._json_of("system_sample"))
+        return [{"_timestamp": s.timestamp, "_runtime": s.runtime, **s.values} for s in samples]
+
     def records(self) -> Iterator[Record]:
         """Every IR record of the run, in log order."""
         return iter_records(self.dir, self._media)

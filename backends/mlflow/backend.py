@@ -35,6 +35,7 @@ from runlog.typespec.records import (
     Row,
     RunStarted,
     StaleRow,
+    SystemSample,
 )
 from runlog.typespec.summary import Summary
 
@@ -65,6 +66,8 @@ MAX_METRICS, MAX_PARAMS_TAGS = 1000, 100
 STATUS = {"finished": "FINISHED", "failed": "FAILED", "preempted": "KILLED"}
 LOGGED_ARTIFACTS = "mlflow.loggedArtifacts"
 _NUMBER = (int, float, bool)
+#: prefix of the system-metrics keys (as MLflow's own system metrics)
+SYSTEM = "system/"
 
 
 class MlflowBackend:
@@ -122,7 +125,7 @@ class MlflowBackend:
         summary = Summary()
         for key, value in metrics.items():
             path = names.path_of(key)
-            if path is not None:
+            if path is not None and not key.startswith(SYSTEM):  # system metrics: no summary
                 summary.set(path, value)
         if found.info.status != "RUNNING":  # finished properly: its summary is the final word
             for path, value in (store.read_json_artifact(client, run_id, "summary.json") or []):
@@ -173,6 +176,8 @@ class MlflowBackend:
                 self._config_changed(record.values, files)
             elif kind is MetricDefined:
                 self._axes.define(record)
+            elif kind is SystemSample:
+                metrics += _system_metrics(record)
             elif kind is FileSaved:
                 files[_safe_path(record.name)] = record.payload.payload().data
             elif kind is ArtifactLogged:
@@ -256,6 +261,7 @@ class MlflowBackend:
         tags = {store.RUN_ID_TAG: run.id, "runlog.version": run.version}
         if run.host:
             tags["runlog.host"] = run.host
+        tags.update(_provenance_tags(run))
         if run.notes:
             tags["mlflow.note.content"] = run.notes
         if run.group:
@@ -462,3 +468,33 @@ def factory(options: dict[str, Any], run_dir: Path) -> MlflowBackend:
         raise UsageError("the mlflow backend needs MLflow: pip install 'runlog[mlflow]' "
                          f"({exc})") from None
     return MlflowBackend(options, run_dir)
+
+
+def _provenance_tags(run: RunStarted) -> dict[str, str]:
+    """MLflow's source tags from the run's provenance (they beat what MLflow would guess)."""
+    tags = {}
+    if run.user:
+        tags["mlflow.user"] = run.user
+    if run.command:
+        tags["mlflow.source.name"] = run.command[0]
+        tags["runlog.command"] = json.dumps(list(run.command), ensure_ascii=False)
+    if run.python:
+        tags["runlog.python"] = run.python
+    git = run.git or {}
+    for field, tag in (("commit", "mlflow.source.git.commit"),
+                       ("branch", "mlflow.source.git.branch"),
+                       ("remote", "mlflow.source.git.repoURL")):
+        if git.get(field):
+            tags[tag] = str(git[field])
+    if git.get("dirty") is not None:
+        tags["runlog.git.dirty"] = str(git["dirty"]).lower()
+    return tags
+
+
+def _system_metrics(sample: SystemSample) -> list[Any]:
+    """System metrics as ``system/<name>`` points; step = whole seconds since the session
+    started."""
+    from mlflow.entities import Metric
+
+    ts, step = int(sample.timestamp * 1000), int(sample.runtime)
+    return [Metric(SYSTEM + name, float(v), ts, step) for name, v in sample.values.items()]

@@ -37,6 +37,7 @@ from runlog.typespec.records import (
     Row,
     RunStarted,
     StaleRow,
+    SystemSample,
 )
 
 from .._axes import StepAxes
@@ -45,12 +46,21 @@ from ..options import Option, parse_options
 
 try:
     from tensorboardX.proto.event_pb2 import Event
-    from tensorboardX.proto.summary_pb2 import Summary
+    from tensorboardX.proto.summary_pb2 import Summary, SummaryMetadata
 
     from . import events, hparams, media, notes
     from .eventfile import EventFile
     from .scalars import ScalarRows
-    from .tags import CONFIG_TAG, KEYMAP_TAG, SUMMARY_TAG, encode, sub_tag
+    from .tags import (
+        CONFIG_TAG,
+        KEYMAP_TAG,
+        PROVENANCE_TAG,
+        SUMMARY_TAG,
+        SYSTEM_DESCRIPTION,
+        SYSTEM_PREFIX,
+        encode,
+        sub_tag,
+    )
 except ModuleNotFoundError as exc:  # the `tb` extra is not installed
     if exc.name is None or not exc.name.startswith("tensorboardX"):
         raise
@@ -145,6 +155,8 @@ class TBBackend:
             elif t is Alert:
                 self._emit(self._step, record.timestamp,
                            [media.text_value(notes.ALERT_TAG, notes.alert_note(record))])
+            elif t is SystemSample:
+                self._system(record)
             elif t is Finished:
                 self._finished(record)
         if time.monotonic() - self._flushed_at >= self._flush_secs:
@@ -175,7 +187,17 @@ class TBBackend:
         self._step = run.resumed_step or 0
         self._hparams_due = True
         self._emit(self._step, run.start_time,
-                   [media.text_value(CONFIG_TAG, media.json_text(self._config))])
+                   [media.text_value(CONFIG_TAG, media.json_text(self._config)),
+                    media.text_value(PROVENANCE_TAG, media.json_text(_provenance(run)))])
+
+    def _system(self, sample: SystemSample) -> None:
+        """System metrics as scalars ``system/<name>``: step = whole seconds since the session
+        started, wall time = the sample's time (TensorBoard's Relative and Wall axes)."""
+        marked = SummaryMetadata(summary_description=SYSTEM_DESCRIPTION)
+        self._emit(int(sample.runtime), sample.timestamp, [
+            Summary.Value(tag=SYSTEM_PREFIX + encode(name), simple_value=value, metadata=marked)
+            for name, value in sample.values.items()
+        ])
 
     def _ensure_hparams(self, walltime: float) -> None:
         """Write the hparams once, with the config as it is when the first data arrives."""
@@ -304,6 +326,11 @@ def _leaves(tree: dict[str, Any], prefix: KeyPath = ()) -> list[tuple[KeyPath, A
         else:
             out.append(((*prefix, key), value))
     return out
+
+
+def _provenance(run: RunStarted) -> dict[str, Any]:
+    return {"command": list(run.command), "python": run.python, "executable": run.executable,
+            "user": run.user, "host": run.host, "git": run.git}
 
 
 def factory(options: dict[str, Any], run_dir: Path) -> TBBackend:

@@ -21,7 +21,7 @@ from tensorboardX.proto.event_pb2 import Event
 from tensorboardX.record_writer import masked_crc32c
 
 from .._contract import ExistingRun
-from .tags import CONFIG_TAG, KEYMAP_TAG, SUMMARY_TAG, decode
+from .tags import CONFIG_TAG, KEYMAP_TAG, SUMMARY_TAG, SYSTEM_DESCRIPTION, decode
 
 _TEXT = "/text_summary"  # the suffix tensorboardX gives text tags
 _OWN = ("runlog_/", "_hparams_/")  # runlog's bookkeeping and the hparams plugin's tags
@@ -82,7 +82,9 @@ def recorded_run(logdir: Path) -> RecordedRun | None:
             elif tag == SUMMARY_TAG + _TEXT:
                 latest = dict(_leaves(_json_text(value)))
                 next_step = max(next_step, event.step)
-            elif not tag.startswith(_OWN):
+            elif not tag.startswith(_OWN) and (
+                value.metadata.summary_description != SYSTEM_DESCRIPTION
+            ):
                 next_step = max(next_step, event.step + 1)
                 if value.WhichOneof("value") == "simple_value":
                     key = keymap.get(tag) or _decoded(tag)

@@ -36,6 +36,13 @@ KEYMAP_TAG = "runlog_/keymap"
 CONFIG_TAG = "runlog_/config"
 #: text: the final summary as JSON; its numeric leaves are scalars ``sub_tag(SUMMARY_TAG, tag)``
 SUMMARY_TAG = "runlog_/summary"
+#: text: where the run comes from (command line, Python, user, host, git) as JSON, at start
+PROVENANCE_TAG = "runlog_/provenance"
+#: prefix of the system-metrics scalars (``system/cpu.percent``)
+SYSTEM_PREFIX = "system/"
+#: ``summary_description`` of every system-metrics scalar: how a reader tells them from a
+#: user's key that starts with ``system/``
+SYSTEM_DESCRIPTION = "runlog system metric"
 
 
 def _plain(ch: str, first: bool) -> bool:

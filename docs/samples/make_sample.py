@@ -2,12 +2,16 @@
 
 Run it from anywhere after a change to the files format: ``python docs/samples/make_sample.py``.
 It logs rows with NaN and infinity, an image, a histogram, a stale row, a config change, an
-explicit summary value and a saved file, then drops ``run.lock`` (a live run's lock, not data).
+explicit summary value, a saved file and system-metrics samples, then drops ``run.lock`` (a
+live run's lock, not data). The provenance it records is that of a ``python train.py`` run, not
+the paths of the machine that wrote the sample.
 """
 
 import math
 import shutil
+import sys
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -18,13 +22,16 @@ SAMPLES = Path(__file__).resolve().parent
 
 
 def main() -> None:
+    sys.argv = ["train.py", "--epochs", "2"]
+    sys.executable = "/usr/bin/python3"
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(tmp) / "model.yaml"
         model.write_text("lr: 0.01\nlayers: 2\n")
         run = runlog.init(project="demo", id="sample01", name="sample run", dir=tmp,
                           tags=["docs"], notes="the files format sample",
                           config={"lr": 0.01, "epochs": 2}, backends=["files"],
-                          settings={"handle_signals": False})
+                          settings={"handle_signals": False, "disable_git": True,
+                                    "system_metrics_interval": 0.1})
         run.define_metric("val/acc", summary="max")
         half_white = np.zeros((4, 4, 3), np.uint8)
         half_white[:2] = 255
@@ -41,6 +48,7 @@ def main() -> None:
         run.config["batch_size"] = 32
         run.summary["best_epoch"] = 1
         run.save(str(model), base_path=tmp)
+        time.sleep(0.25)  # two system-metrics samples
         run.finish()
         written = Path(run.dir)
         (written / "run.lock").unlink()

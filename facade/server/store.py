@@ -23,7 +23,7 @@ from runlog.backends.files.media import MediaStore
 from runlog.backends.http.protocol import NAME
 from runlog.typespec.errors import DataError
 from runlog.typespec.jsonform import record_from_json
-from runlog.typespec.records import Finished, Row, RunStarted, StaleRow
+from runlog.typespec.records import Finished, Row, RunStarted, StaleRow, SystemSample
 
 INGEST = "ingest.json"
 
@@ -150,6 +150,11 @@ class StoredRun:
                     or not isinstance(record.values, dict)):
                 raise ApiError(400, "bad_record", f"{kind.__name__} needs an int step, numeric "
                                f"timestamp/runtime and values, got step {record.step!r}")
+        if kind is SystemSample and not (
+            isinstance(record.values, dict)
+            and all(type(v) in (int, float) for v in record.values.values())
+        ):
+            raise ApiError(400, "bad_record", "system_sample values must be {name: number}")
 
     def _open_writer(self) -> FilesBackend:
         if self._writer is None:
