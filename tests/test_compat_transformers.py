@@ -74,12 +74,6 @@ def test_a_run_started_before_the_callback_is_reused(wandb, tmp_path):
     assert [r["train/loss"] for r in memory.history if "train/loss" in r] == [1.25]
 
 
-needs_artifacts = pytest.mark.xfail(
-    not hasattr(runlog, "Artifact"), strict=True,
-    reason="runlog.Artifact / log_artifact / use_artifact come with the w-artifacts branch")
-
-
-@needs_artifacts
 def test_checkpoints_logged_by_on_save_come_back_byte_for_byte(wandb, tmp_path, monkeypatch):
     monkeypatch.setenv("WANDB_LOG_MODEL", "checkpoint")
     args = train_args(tmp_path, save_steps=10)
