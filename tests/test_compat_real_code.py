@@ -121,5 +121,6 @@ def test_cleanrl_ppo_init(wandb, monkeypatch):
     with pytest.raises(runlog.UsageError) as refused:
         run_script(monkeypatch, "cleanrl_ppo_init.py")
     message = str(refused.value)
-    assert message.startswith("init: sync_tensorboard=True is not supported") and "\n" not in message
+    assert message.startswith("init: sync_tensorboard=True is not supported")
+    assert "\n" not in message
     assert runlog.run is None and recorded_runs() == set()
