@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from types import ModuleType
 
+from runlog import _init
 from runlog.compat import install_wandb, uninstall_wandb
 
 
@@ -14,6 +15,7 @@ def stand_in(monkeypatch) -> Iterator[ModuleType]:
     for key in list(os.environ):
         if key.startswith("WANDB_"):
             monkeypatch.delenv(key)
+    monkeypatch.setattr(_init, "setup_settings", None)
     module = install_wandb()
     try:
         yield module
