@@ -355,3 +355,106 @@ def test_media(wandb):
     assert history[2]["gradients"].bins[0] == 0.0 and history[2]["gradients"].bins[-1] == 1.0
     assert [type(r[k]).__name__ for r, k in zip(history[1:], ["gradients"] * 2 + [
         "point_cloud"])] == ["Histogram", "Histogram", "Object3D"]
+
+
+# -- log/plots.md ---------------------------------------------------------------------------
+
+def test_plots(wandb):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import wandb
+
+    x_values, y_values = [0, 1, 2], [0.5, 0.25, 0.125]
+    class_x_scores, class_y_scores = [0.1, 0.9], [0.8, 0.2]
+    labels, values = ["cat", "dog"], [3, 5]
+    scores = [0.1, 0.4, 0.45, 0.9]
+    ground_truth, predictions, class_names = [0, 1, 1], [0, 1, 0], ["no", "yes"]
+
+    with wandb.init() as run:
+        data = [[x, y] for (x, y) in zip(x_values, y_values)]
+        table = wandb.Table(data=data, columns=["x", "y"])
+        run.log(
+            {
+                "my_custom_plot_id": wandb.plot.line(
+                    table, "x", "y", title="Custom Y vs X Line Plot"
+                )
+            }
+        )
+        data = [[x, y] for (x, y) in zip(class_x_scores, class_y_scores)]
+        table = wandb.Table(data=data, columns=["class_x", "class_y"])
+        run.log({"my_custom_id": wandb.plot.scatter(table, "class_x", "class_y")})
+        data = [[label, val] for (label, val) in zip(labels, values)]
+        table = wandb.Table(data=data, columns=["label", "value"])
+        run.log(
+            {
+            "my_bar_chart_id": wandb.plot.bar(
+                table, "label", "value", title="Custom Bar Chart"
+            )
+        }
+    )
+        data = [[s] for s in scores]
+        table = wandb.Table(data=data, columns=["scores"])
+        run.log({"my_histogram": wandb.plot.histogram(table, "scores", title="Histogram")})
+
+    with wandb.init() as run2:
+        run2.log(
+            {
+                "my_custom_id": wandb.plot.line_series(
+                    xs=[0, 1, 2, 3, 4],
+                    ys=[[10, 20, 30, 40, 50], [0.5, 11, 72, 3, 41]],
+                keys=["metric Y", "metric Z"],
+                title="Two Random Metrics",
+                xname="x units",
+            )
+        }
+    )
+
+    with wandb.init() as run3:
+        ground_truth = [0, 1, 1, 0]
+        predictions = [0.1, 0.4, 0.35, 0.8]
+        run3.log({"pr": wandb.plot.pr_curve(ground_truth, predictions)})
+        run3.log({"roc": wandb.plot.roc_curve(ground_truth, predictions)})
+
+    ground_truth, predictions = [0, 1, 1], [0, 1, 0]
+    cm = wandb.plot.confusion_matrix(
+        y_true=ground_truth, preds=predictions, class_names=class_names
+    )
+
+    with wandb.init() as run4:
+        run4.log({"conf_mat": cm})
+
+    data = [[0, 1.5], [1, 1.7]]
+    table = wandb.Table(data=data, columns=["step", "height"])
+    fields = {"x": "step", "value": "height"}
+    my_custom_chart = wandb.plot_table(
+        vega_spec_name="carey/new_chart",
+        data_table=table,
+        fields=fields,
+        string_fields={"title": "Height Histogram"},
+    )
+
+    import matplotlib.pyplot as plt
+
+    with wandb.init() as run5:
+        run5.log({"my_custom_chart": my_custom_chart})
+        plt.figure()
+        plt.plot([1, 2, 3, 4])
+        plt.ylabel("some interesting numbers")
+        run5.log({"chart": plt})
+
+    def charts(run):
+        return {k: (v.chart, v.title) for row in runlog.read(run.dir).history
+                for k, v in row.items() if not k.startswith("_") and k != "chart"}
+
+    assert charts(run) == {
+        "my_custom_plot_id": ("line", "Custom Y vs X Line Plot"),
+        "my_custom_id": ("scatter", None), "my_bar_chart_id": ("bar", "Custom Bar Chart"),
+        "my_histogram": ("histogram", "Histogram")}
+    (series,) = runlog.read(run2.dir).history
+    assert series["my_custom_id"].title == "Two Random Metrics"
+    assert {k: v[0] for k, v in charts(run3).items()} == {"pr": "pr_curve", "roc": "roc_curve"}
+    assert charts(run4)["conf_mat"][0] == "confusion_matrix"
+    custom, chart = runlog.read(run5.dir).history
+    assert custom["my_custom_chart"].spec == "carey/new_chart"
+    assert type(chart["chart"]).__name__ in ("Image", "Html")
