@@ -130,15 +130,19 @@ class UsedArtifact:
         return f"<runlog artifact {self.name} type={self.type} aliases={self.aliases}>"
 
 
-def find_used(project_dir: Path, spec: Any) -> UsedArtifact:
-    """``use_artifact(spec)``: the stored artifact ``name[:alias|:v<N>]`` of the project."""
+def find_used(project_dir: Path, spec: Any, type: str | None = None) -> UsedArtifact:
+    """``use_artifact(spec, type=None)``: the stored artifact ``name[:alias|:v<N>]`` of the
+    project; a ``type`` other than the stored one is a :class:`UsageError`."""
     from runlog.backends.files import find_artifact
 
     if isinstance(spec, str) and "/" in spec:  # "entity/project/name:alias": the project part
         parts = spec.split("/")
         project_dir = project_dir.parent / parts[-2]
         spec = parts[-1]
-    return UsedArtifact(find_artifact(project_dir, spec))
+    used = UsedArtifact(find_artifact(project_dir, spec))
+    if type is not None and type != used.type:
+        raise UsageError(f"use_artifact: {spec!r} is of type {used.type!r}, not {type!r}")
+    return used
 
 
 def alert_record(title: Any, text: Any, level: Any, wait_duration: Any) -> Alert:
@@ -215,11 +219,11 @@ def log_artifact(artifact_or_path: Any, name: str | None = None, type: str | Non
     return require_run("log_artifact").log_artifact(artifact_or_path, name, type, aliases)
 
 
-def use_artifact(artifact_or_name: str) -> UsedArtifact:
+def use_artifact(artifact_or_name: str, type: str | None = None) -> UsedArtifact:
     """``run.use_artifact`` on the current run."""
     from ._init import require_run
 
-    return require_run("use_artifact").use_artifact(artifact_or_name)
+    return require_run("use_artifact").use_artifact(artifact_or_name, type)
 
 
 def alert(title: str, text: str, level: Any = AlertLevel.INFO, wait_duration: Any = None

@@ -497,12 +497,20 @@ class Run:
             self._record(record)
         return artifact_or_path
 
-    def use_artifact(self, artifact_or_name: str) -> Any:
+    def use_artifact(self, artifact_or_name: str, type: str | None = None) -> Any:
         """A logged artifact of this project: ``"name"``, ``"name:alias"`` or ``"name:v<N>"``,
-        with ``download(root=None)`` and ``file(root=None)``."""
+        with ``download(root=None)`` and ``file(root=None)``; ``type``, if given, must be its
+        type."""
         from ._artifacts import find_used
 
-        return find_used(self._dir.parent, artifact_or_name)
+        return find_used(self._dir.parent, artifact_or_name, type)
+
+    def link_artifact(self, artifact: Any, target_path: str, aliases: Any = None) -> None:
+        """wandb's model-registry link: refused, runlog has no registry."""
+        raise UsageError(
+            f"link_artifact({target_path!r}) is not supported by runlog: there is no model "
+            "registry; later runs find a logged artifact with use_artifact('name:alias')"
+        )
 
     def alert(self, title: str, text: str, level: Any = "INFO",
               wait_duration: Any = None) -> None:

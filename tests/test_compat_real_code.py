@@ -5,6 +5,7 @@ read back from the files backend."""
 from __future__ import annotations
 
 import runpy
+import shutil
 import sys
 from pathlib import Path
 
@@ -24,12 +25,19 @@ def recorded_runs() -> set[Path]:
     return {p for p in Path("runlog-runs").glob("*/*") if p.is_dir()}
 
 
-def run_script(monkeypatch, name: str, *argv: str) -> list:
-    """Run ``wandb_real/<name>`` as ``__main__``; finish its run as wandb does at exit; return
-    the runs it recorded (read from the files backend), oldest first."""
-    before = recorded_runs()
+def run_main(monkeypatch, name: str, *argv: str) -> dict:
+    """Copy ``wandb_real/<name>`` to the working directory and run it there as ``__main__``."""
+    shutil.copy(SCRIPTS / name, name)
     monkeypatch.setattr(sys, "argv", [name, *argv])
-    runpy.run_path(str(SCRIPTS / name), run_name="__main__")
+    return runpy.run_path(name, run_name="__main__")
+
+
+def run_script(monkeypatch, name: str, *argv: str) -> list:
+    """Run ``wandb_real/<name>`` as ``__main__`` from the working directory, as its users run
+    it; finish its run as wandb does at exit; return the runs it recorded (read from the files
+    backend), oldest first."""
+    before = recorded_runs()
+    run_main(monkeypatch, name, *argv)
     runlog.finish()
     new = [runlog.read(path) for path in recorded_runs() - before]
     return sorted(new, key=lambda run: run.metadata["start_time"])
@@ -124,3 +132,28 @@ def test_cleanrl_ppo_init(wandb, monkeypatch):
     assert message.startswith("init: sync_tensorboard=True is not supported")
     assert "\n" not in message
     assert runlog.run is None and recorded_runs() == set()
+
+
+def test_examples_wandb_automations(wandb, monkeypatch):
+    # train.py links the model into W&B's model registry at the end: runlog has none and says
+    # so in one line, after the artifact is logged
+    with pytest.raises(runlog.UsageError) as refused:
+        run_script(monkeypatch, "automations_train.py")
+    assert str(refused.value).startswith(
+        "link_artifact('model-registry/FMNIST_Classifier') is not supported by runlog")
+    runlog.finish(exit_code=1)  # what wandb does when the script dies of the exception
+    (path,) = recorded_runs()
+    train = runlog.read(path)
+    assert train.metadata["job_type"] == "train"
+    assert [row["train_loss"] for row in train.history] == [1.0, 0.5, 1 / 3, 1 / 3]
+    code = train.files["train/automations_train.py"]  # run.log_code(name="train", ...)
+    assert code.read_bytes() == (SCRIPTS / "automations_train.py").read_bytes()
+    name = f"{train.id}_resnest14d"
+    before = recorded_runs()
+    result = run_main(monkeypatch, "automations_eval.py", name)
+    weights, model_config = result["MODEL"]
+    assert weights == bytes(range(256)) * 4  # the checkpoint train.py logged, byte for byte
+    assert model_config.model_name == "resnest14d" and model_config.num_classes == 10
+    (path,) = recorded_runs() - before
+    (row,) = runlog.read(path).history
+    assert row["val_acc"] == 1.0 and len(row["predictions"].data) == 4
