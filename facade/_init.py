@@ -53,13 +53,15 @@ def _env(value: Any, variable: str, default: Any = None) -> Any:
 
 
 def _choice(value: Any, choices: tuple[str, ...], what: str,
-            aliases: dict[Any, Any] | None = None) -> Any:
+            aliases: dict[Any, Any] | None = None, env: bool = False) -> Any:
     if aliases and isinstance(value, (str, bool)) and value in aliases:
         value = aliases[value]
     if value is not None and value not in choices:
         raise UsageError(
             f"{what} must be one of {', '.join(map(repr, choices))} or None, got {value!r} "
-            f"({type(value).__name__})"
+            f"({type(value).__name__})" + (f"; it comes from the argument, a settings key, "
+                                             f"RUNLOG_{what.upper()} or WANDB_{what.upper()}"
+                                             if env else "")
         )
     return value
 
@@ -110,13 +112,16 @@ def init(
         _given(resume, "resume", given), _given(mode, "mode", given),
         _given(reinit, "reinit", given), _given(entity, "entity", given),
         _given(save_code, "save_code", given), _given(allow_val_change, "allow_val_change", given))
-    _refuse_unsupported(sync_tensorboard or tensorboard, resume_from, fork_from)
-    mode = _choice(_env(mode, "RUNLOG_MODE|WANDB_MODE", "online"), MODES, "mode", MODE_ALIASES)
+    sync_tensorboard = _given(sync_tensorboard, "sync_tensorboard", given)
+    _refuse_unsupported(resume_from, fork_from)
+    mode = _choice(_env(mode, "RUNLOG_MODE|WANDB_MODE", "online"), MODES, "mode",
+                   MODE_ALIASES, env=True)
     reinit = _choice(reinit, REINIT, "reinit", REINIT_ALIASES) or "finish_previous"
     previous = current if current is not None and not current.finished else None
     if reinit == "return_previous" and previous is not None:
         return previous
-    resume = _choice(_env(resume, "RUNLOG_RESUME|WANDB_RESUME"), RESUME, "resume", RESUME_ALIASES)
+    resume = _choice(_env(resume, "RUNLOG_RESUME|WANDB_RESUME"), RESUME, "resume",
+                     RESUME_ALIASES, env=True)
     project = str(_env(project, "RUNLOG_PROJECT|WANDB_PROJECT", "default"))
     _check_dir_name(project, "project")
     root = Path(_env(dir, "RUNLOG_DIR|WANDB_DIR", DEFAULT_ROOT)).expanduser().absolute()
@@ -141,6 +146,11 @@ def init(
                        ("job_type", job_type), *(("tags", t) for t in tags)):
         check_text(text, f"init: {what}")  # run.json and every backend must be able to hold it
     config_data = _filter_config(config_items(config), config_include_keys, config_exclude_keys)
+    tb_writers = None
+    if (sync_tensorboard or tensorboard) and mode != "disabled":
+        from . import _tb_sync
+
+        tb_writers = _tb_sync.writer_classes()  # none installed: refused before the run starts
     if monitor_gym:
         warn("runlog: monitor_gym=True records nothing: log the environment's frames "
              "yourself with runlog.Video")
@@ -188,6 +198,10 @@ def init(
         _write_marker(auto_marker, run_id)
     if save_code and not disabled:
         run.save_main_script()
+    if tb_writers:
+        from . import _tb_sync
+
+        _tb_sync.install(run, tb_writers)
     return run
 
 
@@ -195,14 +209,8 @@ def _given(value: Any, arg: str, settings: dict[str, Any]) -> Any:
     return settings.get(arg) if value is None else value
 
 
-def _refuse_unsupported(sync_tensorboard: Any, resume_from: Any, fork_from: Any) -> None:
+def _refuse_unsupported(resume_from: Any, fork_from: Any) -> None:
     """One clear line for the wandb arguments runlog does not implement."""
-    if sync_tensorboard:
-        raise UsageError(
-            "init: sync_tensorboard=True is not supported: runlog does not patch TensorBoard "
-            "writers; select the tb backend to write TensorBoard files, or import event files "
-            "with `runlog import tb`"
-        )
     for what, value in (("resume_from", resume_from), ("fork_from", fork_from)):
         if value is not None:
             raise UsageError(f"init: {what}= (rewinding or forking a run) is not supported; "

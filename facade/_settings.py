@@ -20,6 +20,7 @@ WANDB_INIT_KEYS = {
     "run_id": "id", "run_notes": "notes", "run_tags": "tags", "run_group": "group",
     "run_job_type": "job_type", "root_dir": "dir", "resume": "resume", "reinit": "reinit",
     "save_code": "save_code", "anonymous": "anonymous", "allow_val_change": "allow_val_change",
+    "sync_tensorboard": "sync_tensorboard",
 }
 #: wandb.Settings keys with a runlog setting: key -> (runlog field, value -> field value); used
 #: only when that field exists
@@ -37,7 +38,7 @@ WANDB_IGNORED = frozenset({
     "show_info", "show_warnings", "show_errors", "show_emoji", "disable_code",
     "disable_job_creation", "disable_meta", "api_key", "base_url", "host", "program",
     "program_relpath", "program_abspath", "code_dir", "heartbeat_seconds", "ignore_globs",
-    "label_disable", "login_timeout", "sync_tensorboard", "notebook_name",
+    "label_disable", "login_timeout", "notebook_name",
     "table_raise_on_max_row_limit_exceeded", "sweep_id", "launch", "api_key_file",
     "http_proxy", "https_proxy", "insecure_disable_ssl", "identity_token_file",
     "credentials_file", "summary_timeout", "max_end_of_run_history_metrics",

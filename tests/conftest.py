@@ -11,7 +11,7 @@ from runlog import _init
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
-    """Run in a fresh directory, without RUNLOG_* or WANDB_* variables, and finish any run left open."""
+    """Run in a fresh directory, without RUNLOG_* or WANDB_* variables; finish any open run."""
     for key in list(os.environ):
         if key.startswith(("RUNLOG_", "WANDB_")):
             monkeypatch.delenv(key)
