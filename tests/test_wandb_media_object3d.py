@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import runlog
 from runlog.typespec import DataError
+from runlog.typespec.media.object3d import box3d
 from test_tb_support import tensor, user_tags
 from test_wandb_media_support import log_and_read
 
@@ -106,3 +107,25 @@ def test_from_file_path_and_stream_keep_the_bytes(tmp_path):
 def test_bad_input_names_the_argument(make, match):
     with pytest.raises(DataError, match=match):
         make()
+
+
+def test_box3d_matches_wandb_and_rotates_about_the_center():
+    import wandb
+
+    rng = np.random.default_rng(3)
+    for _ in range(5):  # wandb takes |q| per component: equal for non-negative quaternions
+        args = {"center": rng.normal(size=3), "size": rng.random(3),
+                "orientation": rng.random(4), "color": (0.5, 0.5, 0.5), "label": "b",
+                "score": 0.9}
+        ours, theirs = box3d(**args), wandb.box3d(**args)
+        assert np.allclose(ours["corners"], theirs["corners"])
+        assert (ours["label"], ours["score"]) == (theirs["label"], theirs["score"])
+    half_turn_z = box3d(center=(10, 0, 0), size=(2, 4, 6), orientation=(np.sqrt(0.5), 0, 0,
+                                                                        np.sqrt(0.5)),
+                        color=(1, 0, 0))  # 90 degrees about z: (x, y) -> (-y, x)
+    assert sorted(map(tuple, np.round(half_turn_z["corners"], 9).tolist())) == sorted(
+        (10 + sx * 2, sy * 1, sz * 3) for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1))
+    scene = runlog.Object3D.from_point_cloud(np.zeros((1, 3)), [half_turn_z])
+    assert json.loads(scene.payload().data)["boxes"] == [half_turn_z]
+    with pytest.raises(DataError, match="non-zero quaternion"):
+        box3d(center=(0, 0, 0), size=(1, 1, 1), orientation=(0, 0, 0, 0), color=(1, 1, 1))

@@ -28,6 +28,7 @@ ConvertHook = Callable[[Any, Path], Any]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _PLAIN = (str, float, bool, type(None))
+_SCALARS = frozenset((*_PLAIN, int))
 #: how many dicts and lists deep a logged value may nest (what every backend reads back)
 MAX_DEPTH = 100
 #: The accepted kinds of value, for error messages.
@@ -76,6 +77,10 @@ def _flatten_into(
     leaves: dict[Path, Any], path: Path, value: Any, hook: ConvertHook | None,
     active: tuple[int, ...],
 ) -> None:
+    t = type(value)
+    if t in _SCALARS:  # the common case first
+        leaves[path] = _convert(value, path, hook, active)
+        return
     if isinstance(value, Mapping) and not _is_media(value):
         active = _enter(value, path, active)
         for key, sub in value.items() if type(value) is dict else _items(value, path):
@@ -85,7 +90,7 @@ def _flatten_into(
                 continue
             _flatten_into(leaves, (*path, name), sub, hook, active)
         return
-    if type(value) not in _PLAIN and type(value).__module__.startswith("plotly."):
+    if t.__module__.startswith("plotly."):
         from .media.figures import IMAGE_SUFFIX, is_plotly, plotly_html, plotly_image
 
         if is_plotly(value):  # interactive HTML, and its PNG beside it when plotly can export
@@ -278,7 +283,7 @@ def _convert_object(
 def _is_figure(value: Any) -> bool:
     """A matplotlib figure, the pyplot module or a plotly figure: it converts to media."""
     t = type(value)
-    if t in _PLAIN or t is int:
+    if t in _SCALARS:
         return False
     module = t.__module__ or ""
     if module.startswith("matplotlib"):
@@ -342,7 +347,7 @@ def _numpy_array(arr: Any, path: Path, hook: ConvertHook | None,
 def _sequence(items: Any, path: Path, hook: ConvertHook | None,
               active: tuple[int, ...]) -> Any:
     items = list(items)
-    if any(map(_is_figure, items)):  # a list of figures is a list of media
+    if not set(map(type, items)) <= _SCALARS and any(map(_is_figure, items)):  # figures: media
         items = [_convert(x, path, hook, active) if _is_figure(x) else x for x in items]
     media = [isinstance(x, (Media, MediaSequence)) for x in items]
     if any(media):

@@ -59,11 +59,16 @@ def plotly_html(fig: Any) -> Html:
     return Html(page, data_is_not_path=True)
 
 
+def exporter_installed() -> bool:
+    """True when plotly's static image exporter (the ``kaleido`` package) is installed."""
+    return importlib.util.find_spec("kaleido") is not None
+
+
 def plotly_image(fig: Any) -> Image | None:
     """A plotly figure as a static PNG Image, or None when plotly has no image exporter
     (kaleido not installed, or it fails: warned once per process)."""
     global _exporter_failed
-    if _exporter_failed or importlib.util.find_spec("kaleido") is None:
+    if _exporter_failed or not exporter_installed():
         return None
     try:
         png = fig.to_image(format="png")

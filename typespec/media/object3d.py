@@ -206,6 +206,42 @@ def _check_content(content: bytes, ft: str) -> None:
                             "numbers, or a scene {\"type\": \"lidar/beta\", \"points\": ...}")
 
 
+def box3d(
+    *,
+    center: Any,
+    size: Any,
+    orientation: Any,
+    color: Sequence[float],
+    label: str | None = None,
+    score: float | None = None,
+) -> dict[str, Any]:
+    """A 3-D box for :meth:`Object3D.from_point_cloud`, as wandb's ``box3d``.
+
+    ``center`` and ``size`` are xyz; ``orientation`` is a non-zero quaternion ``[r, x, y, z]``
+    (r + xi + yj + zk) rotating the box about its center; ``color`` is (r, g, b). Returns
+    ``{"corners", "color", "label", "score"}`` with the 8 corners as xyz lists.
+    """
+    import itertools
+
+    import numpy as np
+
+    middle = np.asarray(_numbers(center, (3,), "box3d center"))
+    half = 0.5 * np.asarray(_numbers(size, (3,), "box3d size"))
+    quaternion = np.asarray(_numbers(orientation, (4,), "box3d orientation"))
+    norm = np.linalg.norm(quaternion)
+    if norm == 0:
+        raise DataError("Object3D: box3d orientation must be a non-zero quaternion [r, x, y, z]")
+    r, x, y, z = quaternion / norm
+    rotation = np.array([  # rotates column vectors: v' = rotation @ v
+        [1 - 2 * (y * y + z * z), 2 * (x * y - z * r), 2 * (x * z + y * r)],
+        [2 * (x * y + z * r), 1 - 2 * (x * x + z * z), 2 * (y * z - x * r)],
+        [2 * (x * z - y * r), 2 * (y * z + x * r), 1 - 2 * (x * x + y * y)],
+    ])
+    signs = np.array(list(itertools.product((-1, 1), repeat=3)), dtype=np.float64)
+    corners = middle + (signs * half) @ rotation.T
+    return _box({"corners": corners, "color": color, "label": label, "score": score}, 0)
+
+
 def _point_array(data: Any, arg: str, allow_empty: bool = False) -> Any:
     """``data`` as a copied N×3, N×4 or N×6 numeric numpy array of finite values."""
     import numpy as np
