@@ -2,7 +2,8 @@
 
 Run it from anywhere after a change to the files format: ``python docs/samples/make_sample.py``.
 It logs rows with NaN and infinity, an image, a histogram, a stale row, a config change, an
-explicit summary value and a saved file, then drops ``run.lock`` (a live run's lock, not data).
+explicit summary value, a saved file, an artifact and an alert, then drops ``run.lock`` (a live
+run's lock, not data).
 """
 
 import math
@@ -41,6 +42,10 @@ def main() -> None:
         run.config["batch_size"] = 32
         run.summary["best_epoch"] = 1
         run.save(str(model), base_path=tmp)
+        artifact = runlog.Artifact("model-config", type="config", metadata={"layers": 2})
+        artifact.add_file(str(model))
+        run.log_artifact(artifact, aliases=["best"])
+        run.alert("Sample done", "val/acc reached 0.8", runlog.AlertLevel.INFO)
         run.finish()
         written = Path(run.dir)
         (written / "run.lock").unlink()
