@@ -67,7 +67,8 @@ def artifact_record(artifact_or_path: Any, name: str | None, type: str | None,
     metadata = {str(k): config_value(v, (str(k),)) for k, v in artifact.metadata.items()}
     digest = digest_of(artifact.entries)
     return ArtifactLogged(
-        name=record_name, artifact_type=artifact.type, digest=digest, entries=dict(artifact.entries),
+        name=record_name, artifact_type=artifact.type, digest=digest,
+        entries=dict(artifact.entries),
         timestamp=time.time(), version=versions.version_of(record_name, digest),
         aliases=_aliases(aliases), description=artifact.description, metadata=metadata,
     )
@@ -195,7 +196,7 @@ def code_records(root: str | os.PathLike, name: str | None,
             relative = os.path.relpath(path, base).replace(os.sep, "/")
             check_text(relative, "log_code: a file name (rename the file to UTF-8 text)")
             records.append(FileSaved(f"{folder}/{relative}", File(path, name=file)))
-    return records
+    return sorted(records, key=lambda r: r.name)
 
 
 def _two_args(fn: Callable[..., bool]) -> Callable[[str, str], bool]:

@@ -1,9 +1,10 @@
 """The ``files`` backend: the default run directory layout, and its public reader.
 
 ``FilesRun``, ``is_run_dir`` and ``flatten_row`` (from :mod:`runlog.backends.files.reader`) are
-how the rest of runlog (``runlog.read``, the CLI) reads a run directory, and ``find_artifact`` /
-``artifact_versions`` (:mod:`.artifacts`) how it finds logged artifacts across the runs of a
-project; nothing outside this package parses its files. Resuming goes through :meth:`FilesBackend.existing_run`.
+how the rest of runlog (``runlog.read``, the CLI) reads a run directory, and
+``find_artifact`` / ``artifact_versions`` (:mod:`.artifacts`) how it finds logged artifacts
+across the runs of a project; nothing outside this package parses its files. Resuming goes
+through :meth:`FilesBackend.existing_run`.
 """
 
 from .artifacts import StoredArtifact, artifact_versions, find_artifact

@@ -438,10 +438,10 @@ def _artifact(record: ArtifactLogged, files: dict[str, bytes], tags: dict[str, s
             refs[name] = value
         else:
             files[_safe_path(f"{folder}/{name}")] = value.payload().data
-    facts = {"version": record.version, "type": record.artifact_type, "aliases": list(record.aliases),
-             "digest": record.digest, "references": refs}
-    tags[f"runlog.artifact.{record.name}"] = json.dumps(facts, ensure_ascii=False)[
-        :MAX_TAG_VALUE]
+    facts = {"version": record.version, "type": record.artifact_type,
+             "aliases": list(record.aliases), "digest": record.digest, "references": refs}
+    text = json.dumps(facts, ensure_ascii=False)
+    tags[f"runlog.artifact.{record.name}"] = text[:MAX_TAG_VALUE]
 
 
 def _safe_path(name: str) -> str:
