@@ -24,6 +24,7 @@ from runlog.typespec.records import (
     StaleRow,
     SystemSample,
     row_dict,
+    sample_dict,
 )
 from runlog.typespec.summary import Summary
 
@@ -96,8 +97,7 @@ class MemoryBackend:
     @property
     def system(self) -> list[dict[str, Any]]:
         """System-metrics samples: ``{"_timestamp", "_runtime", <name>: number, ...}``."""
-        return [{"_timestamp": r.timestamp, "_runtime": r.runtime, **r.values}
-                for r in self.records if type(r) is SystemSample]
+        return [sample_dict(r) for r in self.records if type(r) is SystemSample]
 
     @property
     def run(self) -> RunStarted | None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ from runlog.typespec.records import (
     RunStarted,
     StaleRow,
     SummaryChanged,
+    SystemSample,
 )
 
 from ._contract import BackendFactory, Capabilities, ExistingRun, capabilities_of
@@ -60,6 +62,8 @@ SUBJECT = "conformance_subject"
 _UNKNOWN_OPTION = "conformance_no_such_option"
 _ROWS = 3  # rows the exercise commits, at steps 0, 1, 2
 _BEST = 0.125  # run.summary["best"], which a resumable backend must report back
+_SAMPLE_EVERY = 0.02  # seconds between system-metrics samples in the kit's runs
+_SAMPLE_WAIT = 10.0  # seconds the kit waits for the first sample to reach the backend
 _ids = itertools.count()
 
 
@@ -298,7 +302,8 @@ class _registered:
 
     def __enter__(self) -> dict[str, Any]:
         self.manager.register(self.hooks, name=f"runlog-conformance-{id(self.hooks)}")
-        return {"handle_signals": False, "strict": True, "on_stale_step": "keep"}
+        return {"handle_signals": False, "strict": True, "on_stale_step": "keep",
+                "system_metrics_interval": _SAMPLE_EVERY}
 
     def __exit__(self, *exc: Any) -> None:
         self.manager.unregister(self.hooks)
@@ -365,6 +370,16 @@ def _exercise(run: Any, root: Path) -> None:
     run.log({"loss": 0.25})
     run.summary["best"] = _BEST
     run.save(str(saved), base_path=str(root))
+    _await_system_sample(run.backends[SUBJECT])
+
+
+def _await_system_sample(recorder: _Recorder) -> None:
+    """Wait (boundedly) until the system-metrics sampler has sent the subject a sample."""
+    deadline = time.monotonic() + _SAMPLE_WAIT
+    while not any(type(r) is SystemSample for r in list(recorder.records)):
+        if time.monotonic() > deadline:
+            _fail("run", f"no SystemSample reached the backend within {_SAMPLE_WAIT:g} s")
+        time.sleep(_SAMPLE_EVERY)
 
 
 def _check_readable(read_steps: ReadSteps, run: Any) -> None:
@@ -386,7 +401,8 @@ def _verify(recorder: _Recorder) -> None:
     if bad:
         _fail("run", f"flush() must return a bool, it returned {bad[0]!r}")
     seen = {type(r) for r in recorder.records}
-    wanted = {RunStarted, ConfigChanged, MetricDefined, Row, SummaryChanged, FileSaved, Finished}
+    wanted = {RunStarted, ConfigChanged, MetricDefined, Row, SummaryChanged, FileSaved, Finished,
+              SystemSample}
     if recorder.capabilities.stale_rows:
         wanted.add(StaleRow)
     missing = wanted - seen

@@ -37,6 +37,7 @@ from runlog.typespec.records import (
     RunStarted,
     StaleRow,
     SummaryChanged,
+    SystemSample,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore:runlog. image sizes do not match")
@@ -162,7 +163,12 @@ RECORDS = {
         RunStarted, id=st.text(), project=st.text(), name=st.text(), start_time=times,
         group=texts, job_type=texts, tags=st.lists(st.text(), max_size=3).map(tuple),
         notes=texts, config=st.dictionaries(keys, ir_values, max_size=3), host=st.text(),
-        version=st.text(), resumed=st.booleans(), resumed_step=st.none() | st.integers(0)),
+        version=st.text(), resumed=st.booleans(), resumed_step=st.none() | st.integers(0),
+        command=st.lists(st.text(), max_size=3).map(tuple), python=st.text(),
+        executable=st.text(), user=st.text(),
+        git=st.none() | st.fixed_dictionaries({"commit": st.text(), "branch": texts,
+                                               "dirty": st.none() | st.booleans(),
+                                               "remote": texts})),
     ConfigChanged: st.builds(ConfigChanged, values=st.dictionaries(keys, ir_values, max_size=3)),
     MetricDefined: st.builds(
         MetricDefined, name=st.text(), step_metric=texts, step_sync=st.none() | st.booleans(),
@@ -189,6 +195,8 @@ RECORDS = {
         status=st.sampled_from(["finished", "failed", "preempted"]),
         summary=st.dictionaries(keys, nested, max_size=3), end_time=times,
         final_step=st.integers(0)),
+    SystemSample: st.builds(SystemSample, timestamp=times, runtime=times,
+                            values=st.dictionaries(st.text(), st.floats(), max_size=4)),
 }
 records = st.one_of(*RECORDS.values())
 

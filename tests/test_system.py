@@ -289,3 +289,49 @@ def test_without_nvml_there_are_no_gpu_keys(monkeypatch):
 def test_system_sample_json_round_trip():
     sample = SystemSample(1.5, 0.25, {"cpu.percent": 12.5, "gpu.0.temp_c": 60.0})
     assert record_from_json(json.loads(json.dumps(record_to_json(sample)))) == sample
+
+
+# -- network backends ------------------------------------------------------------------------
+def test_the_collector_stores_samples_and_provenance(tmp_path):
+    from _http_collector import Collector
+
+    with Collector(tmp_path / "D") as collector:
+        run = runlog.init(project="p", id="remote", dir=tmp_path / "local",
+                          backends=["memory", f"http:url={collector.url}"], settings=FAST)
+        run.log({"loss": 1.0})
+        wait_for_samples(run.backends["memory"], 2)
+        run.finish()
+        stored = runlog.read(tmp_path / "D" / "p" / "remote")
+        assert stored.system == run.backends["memory"].system
+        assert stored.metadata["command"] == sys.argv
+        assert [set(row) - {"_step", "_runtime", "_timestamp"} for row in stored.history] == [
+            {"loss"}]
+
+
+def test_mlflow_gets_system_metrics_and_source_tags(repo, tmp_path, monkeypatch):
+    from mlflow import MlflowClient
+
+    monkeypatch.setenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    run = runlog.init(project="p", id="ml", dir=tmp_path / "runs",
+                      backends=["memory", f"mlflow:tracking_uri={uri}"], settings=FAST)
+    run.log({"loss": 1.0})
+    wait_for_samples(run.backends["memory"], 2)
+    run.finish()
+    samples = run.backends["memory"].system
+    client = MlflowClient(uri)
+    experiment = client.get_experiment_by_name("p")
+    (found,) = client.search_runs([experiment.experiment_id])
+    tags = found.data.tags
+    assert tags["mlflow.source.git.commit"] == git(repo, "rev-parse", "HEAD")
+    assert tags["mlflow.source.git.branch"] == "trunk"
+    assert tags["mlflow.source.git.repoURL"] == "https://example.com/team/proj.git"
+    assert tags["mlflow.user"] == getpass.getuser()
+    assert tags["mlflow.source.name"] == sys.argv[0]
+    assert json.loads(tags["runlog.command"]) == sys.argv
+    points = sorted(client.get_metric_history(found.info.run_id, "system/proc.cpu.threads"),
+                    key=lambda m: m.timestamp)
+    assert [(m.value, m.timestamp) for m in points] == [
+        (s["proc.cpu.threads"], int(s["_timestamp"] * 1000)) for s in samples]
+    assert "loss" in found.data.metrics

@@ -232,6 +232,11 @@ def nest(leaves: dict[Path, Any]) -> dict[str, Any]:
     return out
 
 
+def sample_dict(sample: SystemSample) -> dict[str, Any]:
+    """A system-metrics sample as readers show it: ``_timestamp``, ``_runtime`` and its values."""
+    return {"_timestamp": sample.timestamp, "_runtime": sample.runtime, **sample.values}
+
+
 def row_dict(row: Row) -> dict[str, Any]:
     """A history row as wandb shows it: nested values, ``_step``, ``_runtime``, ``_timestamp``."""
     out = nest(row.values)

@@ -20,7 +20,7 @@ from typing import Any
 
 from runlog.typespec.errors import DataError, UsageError, warn
 from runlog.typespec.jsonform import record_from_json
-from runlog.typespec.records import FileSaved, Record, nest, row_dict
+from runlog.typespec.records import FileSaved, Record, nest, row_dict, sample_dict
 
 from .format import (
     FILES,
@@ -208,8 +208,7 @@ class FilesRun:
     def system(self) -> list[dict[str, Any]]:
         """The system-metrics samples, in time order: ``{"_timestamp", "_runtime", <name>:
         number, ...}`` (names as ``docs/system-metrics.md`` lists them, e.g. ``cpu.percent``)."""
-        samples = (record_from_json(obj) for obj in self._json_of("system_sample"))
-        return [{"_timestamp": s.timestamp, "_runtime": s.runtime, **s.values} for s in samples]
+        return [sample_dict(record_from_json(obj)) for obj in self._json_of("system_sample")]
 
     def records(self) -> Iterator[Record]:
         """Every IR record of the run, in log order."""
