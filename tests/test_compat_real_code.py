@@ -124,14 +124,18 @@ def test_examples_scikit_iris(wandb, monkeypatch):
 
 
 def test_cleanrl_ppo_init(wandb, monkeypatch):
-    """cleanrl's init call asks wandb to patch TensorBoard (sync_tensorboard=True): runlog
-    refuses that in one line (see docs/compatibility.md) and starts no run."""
-    with pytest.raises(runlog.UsageError) as refused:
-        run_script(monkeypatch, "cleanrl_ppo_init.py")
-    message = str(refused.value)
-    assert message.startswith("init: sync_tensorboard=True is not supported")
-    assert "\n" not in message
-    assert runlog.run is None and recorded_runs() == set()
+    """cleanrl's init call (sync_tensorboard, monitor_gym, save_code) and its TensorBoard
+    writer: the writer's scalars become the run's rows."""
+    with pytest.warns(UserWarning, match="monitor_gym=True records nothing"):
+        (run,) = run_script(monkeypatch, "cleanrl_ppo_init.py")
+    assert run.project == "cleanRL" and run.name.startswith("CartPole-v1__ppo__1__")
+    assert run.config["total_timesteps"] == 500000 and run.config["wandb_entity"] is None
+    rows = [r for r in run.history if "losses/value_loss" in r]
+    assert [r["global_step"] for r in rows] == [512, 1024, 1536]
+    assert [r["charts/SPS"] for r in rows] == [1000, 2000, 3000]
+    # TensorBoard keeps float32 scalars
+    assert [r["losses/value_loss"] for r in rows] == pytest.approx([1, 1 / 2, 1 / 3], rel=1e-6)
+    assert "code/cleanrl_ppo_init.py" in run.files  # save_code=True
 
 
 def test_examples_wandb_automations(wandb, monkeypatch):

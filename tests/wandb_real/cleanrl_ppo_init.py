@@ -30,3 +30,20 @@ if args.track:
         monitor_gym=True,
         save_code=True,
     )
+
+# cleanrl's writer (torch.utils.tensorboard's SummaryWriter there; tensorboardX's has the same
+# calls and needs no torch) and the scalars ppo.py writes each iteration
+from tensorboardX import SummaryWriter
+
+writer = SummaryWriter(f"runs/{run_name}")
+writer.add_text(
+    "hyperparameters",
+    "|param|value|\n|-|-|\n%s" % ("\n".join([f"|{key}|{value}|" for key, value in vars(args).items()])),
+)
+global_step = 0
+for iteration in range(1, 4):
+    global_step += 512
+    writer.add_scalar("charts/learning_rate", args.learning_rate, global_step)
+    writer.add_scalar("losses/value_loss", 1.0 / iteration, global_step)
+    writer.add_scalar("charts/SPS", 1000 * iteration, global_step)
+writer.close()
