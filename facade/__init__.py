@@ -27,7 +27,7 @@ from runlog.typespec.errors import (
 
 from . import _init
 from ._registry import plugin_manager
-from ._run import Run
+from ._run import NO_DATA, Run
 from ._settings import Settings
 from ._version import __version__
 from ._wandb_calls import login, setup, termerror, termlog, termwarn, unwatch, watch
@@ -95,7 +95,7 @@ __all__ = [
 
 
 def log(
-    data: dict[str, Any] | None = None,
+    data: dict[str, Any] = NO_DATA,
     step: int | None = None,
     commit: bool | None = None,
     sync: bool | None = None,

@@ -58,6 +58,8 @@ SAVE_POLICIES = ("now", "end", "live")
 
 #: every Run not yet finished, for atexit and fork handling
 live_runs: weakref.WeakSet[Run] = weakref.WeakSet()
+#: ``log()``'s default: called without data, it logs ``{}`` (``log(None)`` is still an error)
+NO_DATA: Any = {}
 
 
 def new_run_id() -> str:
@@ -255,7 +257,7 @@ class Run:
     # -- logging -----------------------------------------------------------------------------
     def log(
         self,
-        data: dict[str, Any] | None = None,
+        data: dict[str, Any] = NO_DATA,
         step: int | None = None,
         commit: bool | None = None,
         sync: bool | None = None,
@@ -278,7 +280,7 @@ class Run:
         if commit is not None and type(commit) is not bool:
             commit = check_commit(commit)
         now = time.time()
-        if data is None:
+        if data is NO_DATA:
             data = {}
         leaves = _fast_leaves(data) if type(data) is dict else None
         if leaves is None:
