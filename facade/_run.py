@@ -227,6 +227,10 @@ class Run:
         """The run's location; see :attr:`url`."""
         return self.url
 
+    def _label(self, **labels: Any) -> None:
+        """wandb integrations (Hugging Face, Lightning) tag the run with their name through
+        this private wandb method; runlog records nothing for it."""
+
     @property
     def step(self) -> int:
         """The step the next ``log()`` uses; after ``finish()``, the final step."""

@@ -115,7 +115,8 @@ class Settings:
     def __init__(self, **kwargs: Any) -> None:
         own = {f.name for f in attrs.fields(type(self))} - {"wandb_keys"}
         given = {k: v for k, v in kwargs.items() if k in own}
-        wandb_keys = {k: v for k, v in kwargs.items() if k not in own}
+        wandb_keys = dict(kwargs.pop("wandb_keys", None) or {})  # attrs.evolve passes it
+        wandb_keys.update((k, v) for k, v in kwargs.items() if k not in own)
         unknown = sorted(k for k in wandb_keys if not _is_wandb_key(k))
         if unknown:
             raise UsageError(

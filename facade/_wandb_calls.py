@@ -9,12 +9,18 @@ from typing import Any
 from runlog.typespec.errors import warn
 
 _PREFIX = "runlog: "
+_printed: set[str] = set()  # lines printed by term* calls with repeat=False
 
 
 def termlog(string: str = "", newline: bool = True, repeat: bool = True,
             prefix: bool = True) -> None:
-    """Print a line to stderr, prefixed ``runlog:`` (``repeat`` is accepted for wandb code)."""
+    """Print a line to stderr, prefixed ``runlog:``; with ``repeat=False`` a line already
+    printed that way is not printed again."""
     text = f"{_PREFIX if prefix else ''}{string}"
+    if not repeat:
+        if text in _printed:
+            return
+        _printed.add(text)
     print(text, end="\n" if newline else "", file=sys.stderr, flush=True)
 
 

@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 from urllib.parse import urlparse
 
+import attrs
 import pytest
 import runlog
 
@@ -33,6 +34,7 @@ def test_entity_path_url_and_flags_describe_the_run(tmp_path: Path) -> None:
     again = runlog.init(project="p", id="r1", resume="allow", backends=["files"], settings=QUIET)
     assert again.resumed and again.path == "p/r1"  # no entity: project/id
     again.finish()
+    run._label(code="transformers_trainer")  # what integrations call; nothing to record
     off = runlog.init(mode="disabled")
     assert off.disabled and off.mode == "disabled"
 
@@ -158,6 +160,8 @@ def test_wandb_settings_keys_are_accepted_and_readable() -> None:
     run = runlog.init(settings=settings, backends=["memory"])
     assert run.settings.start_method == "thread" and run.settings.disable_git is True
     run.finish()
+    changed = attrs.evolve(settings, strict=True)
+    assert changed.strict and changed.start_method == "thread"
     with pytest.raises(runlog.UsageError, match=r"unknown setting.*start_methd"):
         runlog.Settings(start_methd="thread")
     with pytest.raises(AttributeError, match="no setting 'console'"):
@@ -174,6 +178,15 @@ def test_wandb_settings_keys_naming_init_arguments_are_their_defaults(tmp_path: 
     assert run.name == "arg"  # an argument beats the settings key
     run.finish()
     assert runlog.read(tmp_path / "runlog-runs" / "sp" / "sid2").name == "arg"
+
+
+def test_a_real_wandb_settings_object_is_accepted() -> None:
+    import wandb  # the real package (test extra)
+
+    settings = wandb.Settings(run_name="from-wandb", console="off", x_disable_stats=True)
+    run = runlog.init(settings=settings, backends=["memory"])
+    assert run.name == "from-wandb" and run.settings.console == "off"
+    run.finish()
 
 
 # -- run.save(policy=) --------------------------------------------------------------------------
@@ -223,11 +236,13 @@ def test_term_functions_login_and_setup(capsys: pytest.CaptureFixture[str]) -> N
     runlog.termwarn("careful")
     runlog.termerror("broken")
     runlog.termlog("bare", prefix=False)
+    runlog.termwarn("only once", repeat=False)
+    runlog.termwarn("only once", repeat=False)
     assert runlog.login(key="abc", relogin=True, host="https://example.invalid") is True
     assert runlog.setup(settings={"start_method": "thread"}) is None
     err = capsys.readouterr().err.splitlines()
-    assert err[:4] == ["runlog: hello", "runlog: WARNING careful", "runlog: ERROR broken",
-                       "bare"]
-    assert "login() is not needed" in err[4]
+    assert err[:5] == ["runlog: hello", "runlog: WARNING careful", "runlog: ERROR broken",
+                       "bare", "runlog: WARNING only once"]
+    assert "login() is not needed" in err[5]
     with pytest.raises(runlog.UsageError, match="unknown setting"):
         runlog.setup(settings={"nonsense": 1})
