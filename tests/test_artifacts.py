@@ -274,3 +274,28 @@ def test_log_code_saves_the_source_files_under_code():
     assert files["code/pkg/model.py"].read_text() == "X = 1\n"
     assert files["code/train.py"].read_text() == "print(1)\n"
     assert not any("site.py" in name or "__pycache__" in name for name in files)
+
+
+# -- safety -----------------------------------------------------------------------------------
+def test_a_changed_blob_or_a_hostile_name_is_refused(tmp_path):
+    _, weights = train_and_log(3)
+    stored = find_artifact(Path("runlog-runs", "p"), "resnet:v0")
+    blob = stored.run_dir / stored.entries["model.pt"]["path"]
+    blob.chmod(0o644)
+    blob.write_bytes(weights[:-1] + b"!")
+    with pytest.raises(runlog.DataError, match="content does not match its sha256"):
+        init().use_artifact("resnet:v0").download(tmp_path / "out")
+    assert not (tmp_path / "out" / "model.pt").exists()
+
+    from runlog.backends.files import FilesBackend
+    from runlog.typespec.records import ArtifactLogged
+
+    backend = FilesBackend(tmp_path / "proj" / "r1", flush_interval=0)
+    backend.start(None)
+    hostile = ArtifactLogged(name="../../escape", artifact_type="model", digest="0" * 64,
+                             entries={"a": runlog.File(b"x", name="a")}, timestamp=0.0)
+    with pytest.raises(runlog.DataError, match=r"name '\.\./\.\./escape' \(str\) is not "
+                                               "accepted"):
+        backend.write([hostile])
+    backend.close(None)
+    assert not (tmp_path / "escape").exists() and not (tmp_path / "proj" / "escape").exists()
