@@ -16,6 +16,8 @@ from typing import Any
 
 from runlog.typespec.media import KINDS
 from runlog.typespec.records import (
+    Alert,
+    ArtifactLogged,
     ConfigChanged,
     Finished,
     Record,
@@ -40,7 +42,8 @@ class MemoryBackend:
 
     Views: :attr:`records` (the IR, in log order), :attr:`history` (rows as nested dicts with
     ``_step``, ``_timestamp``, ``_runtime``), :attr:`summary`, :attr:`config`, :attr:`stale`
-    (rejected stale-step data), :attr:`run` (the ``RunStarted`` record), :attr:`finished`.
+    (rejected stale-step data), :attr:`artifacts`, :attr:`alerts`, :attr:`run` (the
+    ``RunStarted`` record), :attr:`finished`.
     """
 
     name = "memory"
@@ -90,6 +93,16 @@ class MemoryBackend:
     def stale(self) -> list[StaleRow]:
         """Data rejected by the stale-step rule (``StaleRow`` records)."""
         return [r for r in self.records if type(r) is StaleRow]
+
+    @property
+    def artifacts(self) -> list[ArtifactLogged]:
+        """The logged artifacts (``ArtifactLogged`` records), in order."""
+        return [r for r in self.records if type(r) is ArtifactLogged]
+
+    @property
+    def alerts(self) -> list[Alert]:
+        """The run's alerts (``Alert`` records), in order."""
+        return [r for r in self.records if type(r) is Alert]
 
     @property
     def run(self) -> RunStarted | None:

@@ -13,7 +13,7 @@ import pytest
 import runlog
 from _http_collector import NO_SIGNALS, Collector, run_cli
 from runlog.backends.files import FilesRun, find_artifact
-from runlog.typespec.records import Alert, ArtifactLogged
+from runlog.typespec.records import ArtifactLogged
 from test_tb_support import read, texts
 
 SETTINGS = {"handle_signals": False}
@@ -114,7 +114,7 @@ def test_log_artifact_of_a_path_and_the_same_content_under_one_digest():
     run = init(backends=["memory"])
     run.log_artifact("w.bin", type="weights")
     run.log_artifact("w.bin", name="w-copy", type="weights")
-    records = [r for r in run.backends["memory"].records if type(r) is ArtifactLogged]
+    records = run.backends["memory"].artifacts
     run.finish()
     assert [(r.name, r.artifact_type, r.version) for r in records] == [
         ("w.bin", "weights", 0), ("w-copy", "weights", 0)]
@@ -232,7 +232,7 @@ def test_alerts_are_recorded_and_shown_by_the_cli():
     runlog.alert(title="Low accuracy", text="acc 0.1 < 0.5", level=runlog.AlertLevel.WARN,
                  wait_duration=datetime.timedelta(minutes=5))
     run.alert("Done", "all good")
-    kept = [r for r in run.backends["memory"].records if type(r) is Alert]
+    kept = run.backends["memory"].alerts
     run.finish()
     assert [(a.title, a.level, a.wait_duration) for a in kept] == [
         ("Low accuracy", "WARN", 300.0), ("Done", "INFO", None)]
@@ -253,7 +253,7 @@ def test_bad_alert_input_is_a_clear_error():
     with pytest.raises(runlog.DataError, match="wait_duration 'soon'"):
         run.alert("t", "x", wait_duration="soon")
     run.finish()
-    assert not [r for r in run.backends["memory"].records if type(r) is Alert]
+    assert run.backends["memory"].alerts == []
 
 
 # -- log_code ---------------------------------------------------------------------------------
@@ -288,7 +288,6 @@ def test_a_changed_blob_or_a_hostile_name_is_refused(tmp_path):
     assert not (tmp_path / "out" / "model.pt").exists()
 
     from runlog.backends.files import FilesBackend
-    from runlog.typespec.records import ArtifactLogged
 
     backend = FilesBackend(tmp_path / "proj" / "r1", flush_interval=0)
     backend.start(None)
