@@ -559,9 +559,6 @@ class Run:
         """Make the final status ``preempted`` (e.g. before a scheduler kills the job)."""
         self._preempting = True
 
-    def _label(self, **labels: str) -> None:
-        """wandb's private integration label (``code="transformers_trainer"``): ignored."""
-
     def finish(self, exit_code: int = 0) -> None:
         """Commit any open row, then flush and close every backend. Calling it again is a no-op.
 

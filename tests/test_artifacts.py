@@ -13,7 +13,7 @@ import pytest
 import runlog
 from _http_collector import NO_SIGNALS, Collector, run_cli
 from runlog.backends.files import FilesRun, find_artifact
-from runlog.typespec.records import Alert, ArtifactLogged
+from runlog.typespec.records import ArtifactLogged
 from test_tb_support import read, texts
 
 SETTINGS = {"handle_signals": False}
@@ -114,7 +114,7 @@ def test_log_artifact_of_a_path_and_the_same_content_under_one_digest():
     run = init(backends=["memory"])
     run.log_artifact("w.bin", type="weights")
     run.log_artifact("w.bin", name="w-copy", type="weights")
-    records = [r for r in run.backends["memory"].records if type(r) is ArtifactLogged]
+    records = run.backends["memory"].artifacts
     run.finish()
     assert [(r.name, r.artifact_type, r.version) for r in records] == [
         ("w.bin", "weights", 0), ("w-copy", "weights", 0)]
@@ -232,7 +232,7 @@ def test_alerts_are_recorded_and_shown_by_the_cli():
     runlog.alert(title="Low accuracy", text="acc 0.1 < 0.5", level=runlog.AlertLevel.WARN,
                  wait_duration=datetime.timedelta(minutes=5))
     run.alert("Done", "all good")
-    kept = [r for r in run.backends["memory"].records if type(r) is Alert]
+    kept = run.backends["memory"].alerts
     run.finish()
     assert [(a.title, a.level, a.wait_duration) for a in kept] == [
         ("Low accuracy", "WARN", 300.0), ("Done", "INFO", None)]
@@ -253,7 +253,7 @@ def test_bad_alert_input_is_a_clear_error():
     with pytest.raises(runlog.DataError, match="wait_duration 'soon'"):
         run.alert("t", "x", wait_duration="soon")
     run.finish()
-    assert not [r for r in run.backends["memory"].records if type(r) is Alert]
+    assert run.backends["memory"].alerts == []
 
 
 # -- log_code ---------------------------------------------------------------------------------
@@ -274,3 +274,27 @@ def test_log_code_saves_the_source_files_under_code():
     assert files["code/pkg/model.py"].read_text() == "X = 1\n"
     assert files["code/train.py"].read_text() == "print(1)\n"
     assert not any("site.py" in name or "__pycache__" in name for name in files)
+
+
+# -- safety -----------------------------------------------------------------------------------
+def test_a_changed_blob_or_a_hostile_name_is_refused(tmp_path):
+    _, weights = train_and_log(3)
+    stored = find_artifact(Path("runlog-runs", "p"), "resnet:v0")
+    blob = stored.run_dir / stored.entries["model.pt"]["path"]
+    blob.chmod(0o644)
+    blob.write_bytes(weights[:-1] + b"!")
+    with pytest.raises(runlog.DataError, match="content does not match its sha256"):
+        init().use_artifact("resnet:v0").download(tmp_path / "out")
+    assert not (tmp_path / "out" / "model.pt").exists()
+
+    from runlog.backends.files import FilesBackend
+
+    backend = FilesBackend(tmp_path / "proj" / "r1", flush_interval=0)
+    backend.start(None)
+    hostile = ArtifactLogged(name="../../escape", artifact_type="model", digest="0" * 64,
+                             entries={"a": runlog.File(b"x", name="a")}, timestamp=0.0)
+    with pytest.raises(runlog.DataError, match=r"name '\.\./\.\./escape' \(str\) is not "
+                                               "accepted"):
+        backend.write([hostile])
+    backend.close(None)
+    assert not (tmp_path / "escape").exists() and not (tmp_path / "proj" / "escape").exists()

@@ -90,7 +90,9 @@ def iter_manifests(project_dir: Path, name: str) -> Iterator[StoredArtifact]:
     if not project_dir.is_dir():
         return
     for path in project_dir.glob(f"*/{ARTIFACTS}/{name}/v*/{MANIFEST}"):
-        if path.is_symlink() or not _VERSION.fullmatch(path.parent.name):
+        # read only from inside the project: no symbolic link on the way down
+        if not _VERSION.fullmatch(path.parent.name) or any(
+                p.is_symlink() for p in (path, *path.parents[:4])):
             continue
         yield _read_manifest(path)
 
