@@ -2,12 +2,12 @@
 sampler on and off, in the same process, trials interleaved (off, on, off, on, ...) so that
 machine drift hits both alike; plus the time one sample takes on the sampler's thread.
 
-The sampler is measured at its default interval (10 s) and at ``--fast`` (default 0.1 s, a
-hundred times more often) to bound its effect from above. Each trial logs ``--rows`` rows of
+The sampler is measured at its default interval (10 s) and at ``--fast`` (default 0.01 s, a
+thousand times more often) to bound its effect from above. Each trial logs ``--rows`` rows of
 ``--keys`` floats to the ``files`` backend (runlog's default) and finishes the run; the figure
 is the median over ``--trials`` trials of the caller's seconds per ``log()``.
 
-Run: ``python benchmarks/bench_system.py [--rows 20000] [--trials 5] [--fast 0.1]``.
+Run: ``python benchmarks/bench_system.py [--rows 100000] [--trials 5] [--fast 0.01]``.
 """
 
 from __future__ import annotations
@@ -52,10 +52,11 @@ def sample_cost(count: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--keys", type=int, default=10)
     parser.add_argument("--trials", type=int, default=5)
-    parser.add_argument("--fast", type=float, default=0.1, help="the fast sampler interval (s)")
+    parser.add_argument("--fast", type=float, default=0.01,
+                        help="the fast sampler interval (s)")
     args = parser.parse_args()
     configs = {
         "off": {"system_metrics": False},
