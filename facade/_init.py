@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from runlog.typespec.errors import Error, UsageError, warn
 from runlog.typespec.text import check_text
@@ -305,9 +306,17 @@ def _offline_servers(out: dict[str, Any], specs: list[BackendSpec], run_dir: Pat
     if not any(spec.name == "files" for spec in specs):
         factory, _plugin = (installed or installed_backends())["files"]
         out["files"] = factory({}, run_dir)
-    targets = " ".join(f"--to mlflow:tracking_uri={uri}" for uri in servers.values())
+    targets = " ".join(f"--to mlflow:tracking_uri={_redacted(uri)}" for uri in servers.values())
     logger.warning("runlog: offline: %s not contacted; the run is recorded in %s, send it "
                    "later with `runlog sync %s %s`", ", ".join(servers), run_dir, run_dir, targets)
+
+
+def _redacted(uri: str) -> str:
+    """``uri`` without a password (``user:***@host``), for a message."""
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
 
 
 def require_run(what: str) -> Run:
