@@ -172,8 +172,8 @@ class Worker:
             return
         if not q:
             self._since = _now()
+        self._sizes.append(size)  # first: the worker pops a size for every record it sees
         q.append(record)
-        self._sizes.append(size)
         self._bytes_in += size
         self.appended += 1
         if (len(q) >= self._batch or queued + size >= self._batch_bytes) \
