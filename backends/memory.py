@@ -16,6 +16,8 @@ from typing import Any
 
 from runlog.typespec.media import KINDS
 from runlog.typespec.records import (
+    Alert,
+    ArtifactLogged,
     ConfigChanged,
     Finished,
     Record,
@@ -42,8 +44,9 @@ class MemoryBackend:
 
     Views: :attr:`records` (the IR, in log order), :attr:`history` (rows as nested dicts with
     ``_step``, ``_timestamp``, ``_runtime``), :attr:`summary`, :attr:`config`, :attr:`stale`
-    (rejected stale-step data), :attr:`system` (system-metrics samples), :attr:`run` (the
-    ``RunStarted`` record, with the run's provenance), :attr:`finished`.
+    (rejected stale-step data), :attr:`system` (system-metrics samples), :attr:`artifacts`,
+    :attr:`alerts`, :attr:`run` (the ``RunStarted`` record, with the run's provenance),
+    :attr:`finished`.
     """
 
     name = "memory"
@@ -98,6 +101,16 @@ class MemoryBackend:
     def system(self) -> list[dict[str, Any]]:
         """System-metrics samples: ``{"_timestamp", "_runtime", <name>: number, ...}``."""
         return [sample_dict(r) for r in self.records if type(r) is SystemSample]
+
+    @property
+    def artifacts(self) -> list[ArtifactLogged]:
+        """The logged artifacts (``ArtifactLogged`` records), in order."""
+        return [r for r in self.records if type(r) is ArtifactLogged]
+
+    @property
+    def alerts(self) -> list[Alert]:
+        """The run's alerts (``Alert`` records), in order."""
+        return [r for r in self.records if type(r) is Alert]
 
     @property
     def run(self) -> RunStarted | None:

@@ -27,7 +27,7 @@ from runlog.typespec.errors import (
 
 from . import _init
 from ._registry import plugin_manager
-from ._run import Run
+from ._run import NO_DATA, Run
 from ._settings import Settings
 from ._version import __version__
 from ._wandb_calls import login, setup, termerror, termlog, termwarn, unwatch, watch
@@ -49,6 +49,8 @@ _LAZY = {
     "plot_table": ("runlog.typespec.media.plot", "plot_table"),
     "read": ("runlog._read", "read"),
     "sync": ("runlog.migrate.sync", "sync"),
+    **{n: ("runlog._artifacts", n) for n in ("Artifact", "AlertLevel", "alert",
+                                                    "log_artifact", "use_artifact")},
 }
 
 __all__ = [
@@ -95,7 +97,7 @@ __all__ = [
 
 
 def log(
-    data: dict[str, Any],
+    data: dict[str, Any] = NO_DATA,
     step: int | None = None,
     commit: bool | None = None,
     sync: bool | None = None,

@@ -97,7 +97,7 @@ def ls_command(root: Path | None) -> None:
 @progress_option
 def show_command(run: str, root: Path | None, metrics: tuple[str, ...], width: int,
                  progress: bool | None) -> None:
-    """Show a run: metadata, config, summary and a sparkline of its metrics.
+    """Show a run: metadata, config, summary, alerts, artifacts and a sparkline of its metrics.
 
     RUN is a run directory, or project/id or id under --dir.
     """
@@ -121,8 +121,32 @@ def show_command(run: str, root: Path | None, metrics: tuple[str, ...], width: i
                 for key, value in flat.items():
                     table.add_row(Text(plain(key)), Text(plain(_summary_cell(key, value))))
                 out.print(table)
+        _events(view)
         if series:
             out.print(_chart(series, width))
+
+
+def _events(view: FilesRun) -> None:
+    """Print the run's alerts and the artifacts it logged, if any."""
+    alerts = view.alerts
+    if alerts:
+        table = Table("time (UTC)", "level", "title", Column("text", overflow="fold"),
+                      title="alerts")
+        for alert in alerts:
+            when = datetime.datetime.fromtimestamp(alert["timestamp"], datetime.timezone.utc)
+            table.add_row(when.strftime("%Y-%m-%d %H:%M:%S"), alert["level"],
+                          Text(plain(alert["title"])), Text(plain(alert["text"])))
+        out.print(table)
+    artifacts = view.artifacts
+    if artifacts:
+        table = Table("artifact", "type", "aliases", Column("entries", overflow="fold"),
+                      title="artifacts logged")
+        for art in artifacts:
+            version = "" if art["version"] is None else f":v{art['version']}"
+            table.add_row(Text(plain(art["name"] + version)), Text(plain(art["type"])),
+                          Text(plain(", ".join(art["aliases"]))),
+                          Text(plain(", ".join(art["entries"]))))
+        out.print(table)
 
 
 @cli.command("export")

@@ -37,6 +37,8 @@ AUTO_RESUME = ".auto-resume"
 
 #: the newest run started by init (None when none is active)
 current: Run | None = None
+#: the settings given to ``runlog.setup()``: those of an ``init`` without ``settings=``
+setup_settings: Settings | None = None
 
 
 def _env(value: Any, variable: str, default: Any = None) -> Any:
@@ -100,7 +102,7 @@ def init(
     global current
     from ._config_view import config_items
 
-    settings = Settings.resolve(settings)
+    settings = Settings.resolve(settings if settings is not None else setup_settings)
     given = settings.init_defaults()
     project, name, dir, id, tags, notes = (
         _given(project, "project", given), _given(name, "name", given),

@@ -58,6 +58,8 @@ SAVE_POLICIES = ("now", "end", "live")
 
 #: every Run not yet finished, for atexit and fork handling
 live_runs: weakref.WeakSet[Run] = weakref.WeakSet()
+#: ``log()``'s default: called without data, it logs ``{}`` (``log(None)`` is still an error)
+NO_DATA: Any = {}
 
 
 def new_run_id() -> str:
@@ -177,6 +179,7 @@ class Run:
         #: metric name -> the path of its step metric, for metrics with step_sync
         self._synced: MetricMatcher[tuple[str, ...] | None] = MetricMatcher()
         self._latest_axis: dict[tuple[str, ...], Any] = {}
+        self._artifact_versions: Any = None  # numbers logged artifacts, on first use
         self.config = ConfigView(self, config, allow_val_change)
         self.summary = SummaryView(self)
         self._started = RunStarted(
@@ -258,12 +261,14 @@ class Run:
     # -- logging -----------------------------------------------------------------------------
     def log(
         self,
-        data: dict[str, Any],
+        data: dict[str, Any] = NO_DATA,
         step: int | None = None,
         commit: bool | None = None,
         sync: bool | None = None,
     ) -> None:
         """Log a dict of values to the run's history, with wandb's step and commit rules.
+
+        ``log()`` without data is ``log({})`` (older wandb code commits a row that way).
 
         ``step=None`` uses the current step and commits (unless ``commit=False``); a step above
         the current one commits any open row first and opens a row at ``step``, committed by
@@ -279,6 +284,8 @@ class Run:
         if commit is not None and type(commit) is not bool:
             commit = check_commit(commit)
         now = time.time()
+        if data is NO_DATA:
+            data = {}
         leaves = _fast_leaves(data) if type(data) is dict else None
         if leaves is None:
             leaves = flatten(data, self._hook)
@@ -476,6 +483,59 @@ class Run:
             check_text(name, "run.save: a file name (rename the file to UTF-8 text)")
             records.append(FileSaved(name, File(path, name=os.path.basename(name))))
         with self._changing("save"):
+            for record in records:
+                self._record(record)
+        return [r.name for r in records]
+
+    # -- artifacts, alerts and code (facade/_artifacts.py) ------------------------------------
+    def log_artifact(self, artifact_or_path: Any, name: str | None = None,
+                     type: str | None = None, aliases: Any = None) -> Any:
+        """Log a ``runlog.Artifact`` (or a file or directory path) as a new version, or the
+        version it already is (same content); ``latest`` always moves to it. Returns the
+        artifact (see ``docs/artifacts.md``)."""
+        from . import _artifacts
+
+        with self._changing("log_artifact"):
+            if self._artifact_versions is None:
+                self._artifact_versions = _artifacts.ArtifactVersions(self._dir.parent)
+            record = _artifacts.artifact_record(artifact_or_path, name, type, aliases,
+                                                self._artifact_versions)
+            self._record(record)
+        return artifact_or_path
+
+    def use_artifact(self, artifact_or_name: str, type: str | None = None) -> Any:
+        """A logged artifact of this project: ``"name"``, ``"name:alias"`` or ``"name:v<N>"``,
+        with ``download(root=None)`` and ``file(root=None)``; ``type``, if given, must be its
+        type."""
+        from ._artifacts import find_used
+
+        return find_used(self._dir.parent, artifact_or_name, type)
+
+    def link_artifact(self, artifact: Any, target_path: str, aliases: Any = None) -> None:
+        """wandb's model-registry link: refused, runlog has no registry."""
+        raise UsageError(
+            f"link_artifact({target_path!r}) is not supported by runlog: there is no model "
+            "registry; later runs find a logged artifact with use_artifact('name:alias')"
+        )
+
+    def alert(self, title: str, text: str, level: Any = "INFO",
+              wait_duration: Any = None) -> None:
+        """Record an alert (``runlog.AlertLevel`` INFO, WARN or ERROR) as an event of the run;
+        ``runlog show`` lists them. Nothing is sent anywhere."""
+        from ._artifacts import alert_record
+
+        record = alert_record(title, text, level, wait_duration)
+        with self._changing("alert"):
+            self._record(record)
+
+    def log_code(self, root: str | os.PathLike = ".", name: str | None = None,
+                 include_fn: Any = None, exclude_fn: Any = None) -> list[str]:
+        """Save the source files under ``root`` (default: ``*.py``) as ``code/<path>`` files
+        of the run; returns their names."""
+        from ._artifacts import code_records
+
+        records = code_records(root, name, include_fn, exclude_fn, self._dir.parents[1])
+        with self._changing("log_code"):
             for record in records:
                 self._record(record)
         return [r.name for r in records]

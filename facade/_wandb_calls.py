@@ -44,11 +44,13 @@ def login(key: str | None = None, relogin: bool | None = None, **kwargs: Any) ->
 
 
 def setup(settings: Any = None) -> None:
-    """Accepted for wandb code: runlog has no background service to set up. ``settings`` is
-    checked as ``runlog.Settings`` would check it."""
+    """Accepted for wandb code: runlog has no background service to set up. ``settings``
+    (checked as ``runlog.Settings`` would check it) become the settings of every later
+    ``init`` called without ``settings=``, as in wandb (``Settings(reinit="create_new")``)."""
+    from . import _init
     from ._settings import Settings
 
-    Settings.resolve(settings)
+    _init.setup_settings = Settings.resolve(settings)
 
 
 def watch(models: Any, criterion: Any = None, log: str | None = "gradients",

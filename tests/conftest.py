@@ -21,6 +21,7 @@ def _isolated(tmp_path, monkeypatch):
     if run is not None and not run.finished:
         run.finish()
     _init.current = None
+    _init.setup_settings = None
 
 
 @pytest.fixture

@@ -37,6 +37,8 @@ def check_run_dir(run_dir: Path) -> None:
         check = validator(part)
         for line in (run_dir / name).read_text().splitlines():
             check.validate(json.loads(line))
+    for manifest in run_dir.glob("artifacts/*/v*/manifest.json"):
+        validator("artifact_manifest").validate(json.loads(manifest.read_text()))
 
 
 def test_the_schema_rejects_what_it_should():
@@ -70,11 +72,17 @@ def test_a_run_with_every_record_type_matches_the_schema(tmp_path):
     run.summary["manual"] = {"x": 1}
     del run.summary["nan"]
     run.save(str(tmp_path / "notes.txt"), base_path=str(tmp_path))
+    art = runlog.Artifact("notes", type="text")
+    art.add_file(str(tmp_path / "notes.txt"))
+    art.add_reference("s3://bucket/notes-archive.tar")
+    run.log_artifact(art, aliases=["best"])
+    run.alert("Check", "the notes changed", runlog.AlertLevel.WARN)
     run.finish()
     run_dir = tmp_path / "p" / "all"
+    assert (run_dir / "artifacts" / "notes" / "v0" / "manifest.json").is_file()
     types = {json.loads(x)["type"] for x in (run_dir / "records.jsonl").read_text().splitlines()}
     assert types == {"run_started", "metric_defined", "row", "stale_row", "config_changed",
-                     "summary_changed", "file_saved", "finished"}
+                     "summary_changed", "file_saved", "artifact_logged", "alert", "finished"}
     check_run_dir(run_dir)
     assert (run_dir / "files" / "notes.txt").read_text() == "hello"
     fresh, sample = (json.loads((d / "run.json").read_text()) for d in (run_dir, SAMPLE))

@@ -27,6 +27,8 @@ from runlog.typespec.media.table import Table
 from runlog.typespec.media.video import Video
 from runlog.typespec.records import (
     RECORD_TYPES,
+    Alert,
+    ArtifactLogged,
     ConfigChanged,
     FileSaved,
     Finished,
@@ -180,6 +182,14 @@ RECORDS = {
     SummaryChanged: st.builds(SummaryChanged, set=leaves,
                               removed=st.lists(paths, max_size=3).map(tuple)),
     FileSaved: st.builds(FileSaved, name=st.text(), payload=files),
+    ArtifactLogged: st.builds(
+        ArtifactLogged, name=st.text(), artifact_type=st.text(), digest=st.text(),
+        entries=st.dictionaries(st.text(), files | st.text(), max_size=3), timestamp=times,
+        version=st.none() | st.integers(0), aliases=st.lists(st.text(), max_size=3).map(tuple),
+        description=texts, metadata=st.dictionaries(keys, ir_values, max_size=3)),
+    Alert: st.builds(Alert, title=st.text(), text=st.text(),
+                     level=st.sampled_from(["INFO", "WARN", "ERROR"]), timestamp=times,
+                     wait_duration=st.none() | times),
     Finished: st.builds(
         Finished, exit_code=st.integers(-255, 255),
         status=st.sampled_from(["finished", "failed", "preempted"]),

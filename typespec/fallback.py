@@ -21,7 +21,7 @@ import attrs
 
 from .media import KINDS, Media, MediaSequence
 from .payload import Payload
-from .records import FileSaved, Finished, Row, StaleRow, SummaryChanged
+from .records import ArtifactLogged, FileSaved, Finished, Row, StaleRow, SummaryChanged
 
 #: kind -> the kind it falls back to
 NEXT = {
@@ -82,10 +82,13 @@ def has_media(record: Any) -> bool:
 
 def iter_media(record: Any) -> Iterator[Media]:
     """Every media value a record carries: in its values (inside lists, dicts and sequences
-    too) or, for ``FileSaved``, its payload."""
+    too) or, for ``FileSaved``, its payload, or, for ``ArtifactLogged``, its files."""
     if type(record) is FileSaved:
         if isinstance(record.payload, Media):
             yield record.payload
+        return
+    if type(record) is ArtifactLogged:
+        yield from (v for v in record.entries.values() if isinstance(v, Media))
         return
     field = _VALUE_FIELD.get(type(record))
     if field is not None:

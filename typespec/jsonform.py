@@ -31,8 +31,8 @@ _SCALARS = frozenset({int, float, str, bool, type(None)})  # their JSON form is 
 _TYPE_OF = {cls: name for name, cls in RECORD_TYPES.items()}
 #: record type -> its field holding {path: value} (ConfigChanged.values is keyed by str)
 _LEAF_FIELDS = {"row": "values", "stale_row": "values", "summary_changed": "set"}
-#: fields holding a tuple of strings (a JSON list)
-_TUPLE_FIELDS = ("tags", "backends", "command")
+#: fields holding a tuple of strings, a JSON list
+_TUPLE_FIELDS = frozenset({"tags", "backends", "aliases", "command"})
 
 
 def payload_to_json(payload: Payload, store: Store | None = None) -> dict[str, Any]:

@@ -6,6 +6,7 @@ A leaf path is a tuple of key segments, so ``{"a/b": 1}`` is ``("a/b",)`` and
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 import attrs
@@ -130,6 +131,48 @@ class FileSaved:
 
 
 @attrs.frozen(slots=True)
+class ArtifactLogged:
+    """A versioned bundle of files logged by ``run.log_artifact`` (``artifact_type`` is the
+    artifact's ``type``: that name is the record's own tag in the JSON form).
+
+    ``entries`` maps a relative name to a ``File`` media value, or to a URI string for a
+    reference (recorded, never fetched). ``digest`` is the sha256 of the sorted entries (see
+    ``runlog.typespec.artifact``): the same content has the same digest. ``version`` is the
+    number the run found for it (same digest: same version; new digest: the next), ``aliases``
+    always hold ``latest``.
+    """
+
+    name: str
+    artifact_type: str
+    digest: str
+    entries: dict[str, Any]
+    timestamp: float
+    version: int | None = None
+    aliases: tuple[str, ...] = ()
+    description: str | None = None
+    metadata: dict[str, Any] = attrs.field(factory=dict)
+
+
+class AlertLevel(str, enum.Enum):
+    """How urgent an :class:`Alert` is (its value is what the record holds)."""
+
+    INFO = "INFO"
+    WARN = "WARN"
+    ERROR = "ERROR"
+
+
+@attrs.frozen(slots=True)
+class Alert:
+    """An alert raised by ``run.alert``: recorded as an event of the run, never sent anywhere."""
+
+    title: str
+    text: str
+    level: str
+    timestamp: float
+    wait_duration: float | None = None
+
+
+@attrs.frozen(slots=True)
 class Finished:
     """The run ended: exit code, final status, final (nested) summary and end time;
     ``error`` is ``"ExceptionType: message"`` when an exception ended the run, else None."""
@@ -154,7 +197,7 @@ def describe_exception(exc: BaseException) -> str:
 
 Record = (
     RunStarted | ConfigChanged | MetricDefined | Row | StaleRow | SummaryChanged | FileSaved
-    | Finished | SystemSample
+    | ArtifactLogged | Alert | Finished | SystemSample
 )
 
 #: JSON ``"type"`` tag of each record class.
@@ -166,6 +209,8 @@ RECORD_TYPES: dict[str, type] = {
     "stale_row": StaleRow,
     "summary_changed": SummaryChanged,
     "file_saved": FileSaved,
+    "artifact_logged": ArtifactLogged,
+    "alert": Alert,
     "finished": Finished,
     "system_sample": SystemSample,
 }

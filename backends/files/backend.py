@@ -1,8 +1,8 @@
 """The files backend (the default): a run directory that a ``kill -9`` cannot corrupt.
 
 ``<dir>/<project>/<run id>/`` holds ``records.jsonl`` (the append-only IR record log, the source
-of truth), ``history.jsonl``, ``stale.jsonl``, ``summary.json``, ``run.json``, ``media/`` and
-``files/`` (format: ``docs/files-format.md``).
+of truth), ``history.jsonl``, ``stale.jsonl``, ``summary.json``, ``run.json``, ``media/``,
+``files/`` and ``artifacts/`` (format: ``docs/files-format.md``).
 
 Durability. Records are encoded to bytes when written and buffered; the buffer goes to the OS
 (one append per file, ``records.jsonl`` first) every ``flush_interval`` seconds or
@@ -38,10 +38,19 @@ from typing import Any
 from runlog.typespec.errors import UsageError
 from runlog.typespec.jsonform import dumps
 from runlog.typespec.media import KINDS
-from runlog.typespec.records import FileSaved, Finished, Record, Row, RunStarted, StaleRow
+from runlog.typespec.records import (
+    ArtifactLogged,
+    FileSaved,
+    Finished,
+    Record,
+    Row,
+    RunStarted,
+    StaleRow,
+)
 
 from .._contract import Capabilities, ExistingRun
 from ..options import Option, parse_options
+from .artifacts import save_manifest
 from .encode import BatchEncoder
 from .format import (
     HISTORY,
@@ -151,10 +160,12 @@ class FilesBackend:
                 self._write_out()
             kinds = set(map(type, records))
             chunks = self._encoder.encode(records)
-            if FileSaved in kinds:
+            if FileSaved in kinds or ArtifactLogged in kinds:
                 for record in records:
                     if type(record) is FileSaved:
                         self._media.save_file(record.name, record.payload.payload())
+                    elif type(record) is ArtifactLogged:
+                        save_manifest(self.run_dir, record, self._media.store)
             pending = self._pending
             for name, data in chunks.items():
                 if data:

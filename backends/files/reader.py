@@ -215,6 +215,22 @@ class FilesRun:
         return iter_records(self.dir, self._media)
 
     @property
+    def alerts(self) -> list[dict[str, Any]]:
+        """The run's alerts (``run.alert``), in order: ``title``, ``text``, ``level``,
+        ``timestamp`` and ``wait_duration``."""
+        return [{k: obj.get(k) for k in ("title", "text", "level", "timestamp", "wait_duration")}
+                for obj in self._json_of("alert")]
+
+    @property
+    def artifacts(self) -> list[dict[str, Any]]:
+        """The artifacts this run logged, in order: ``name``, ``type``, ``version``,
+        ``digest``, ``aliases`` and the entry names."""
+        return [{"name": obj["name"], "type": obj["artifact_type"], "version": obj.get("version"),
+                 "digest": obj["digest"], "aliases": obj.get("aliases", []),
+                 "entries": sorted(obj["entries"])}
+                for obj in self._json_of("artifact_logged")]
+
+    @property
     def files(self) -> dict[str, Path]:
         """Files attached by ``run.save``: name -> path of the latest version (symbolic links
         found under ``files/`` are not listed)."""

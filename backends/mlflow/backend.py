@@ -26,6 +26,7 @@ from runlog.typespec.errors import BackendError, UsageError
 from runlog.typespec.jsonform import dumps, leaves_to_json
 from runlog.typespec.media import KINDS, Media, MediaSequence
 from runlog.typespec.records import (
+    ArtifactLogged,
     ConfigChanged,
     FileSaved,
     Finished,
@@ -179,6 +180,8 @@ class MlflowBackend:
                 metrics += _system_metrics(record)
             elif kind is FileSaved:
                 files[_safe_path(record.name)] = record.payload.payload().data
+            elif kind is ArtifactLogged:
+                _artifact(record, files, tags)
             elif kind is Finished:
                 finished = record
                 self._summary(record, metrics, files)
@@ -423,6 +426,22 @@ def _leaves(tree: dict[str, Any], prefix: KeyPath = ()) -> dict[KeyPath, Any]:
 
 def _same(a: float, b: float) -> bool:
     return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def _artifact(record: ArtifactLogged, files: dict[str, bytes], tags: dict[str, str]) -> None:
+    """An artifact's files as run artifacts ``artifacts/<name>/v<N>/<entry>`` and a tag
+    ``runlog.artifact.<name>`` with its version, type, aliases, digest and references."""
+    folder = f"artifacts/{record.name}/v{record.version}"
+    refs = {}
+    for name, value in record.entries.items():
+        if type(value) is str:
+            refs[name] = value
+        else:
+            files[_safe_path(f"{folder}/{name}")] = value.payload().data
+    facts = {"version": record.version, "type": record.artifact_type,
+             "aliases": list(record.aliases), "digest": record.digest, "references": refs}
+    text = json.dumps(facts, ensure_ascii=False)
+    tags[f"runlog.artifact.{record.name}"] = text[:MAX_TAG_VALUE]
 
 
 def _safe_path(name: str) -> str:

@@ -28,6 +28,8 @@ from runlog.typespec.errors import UsageError
 from runlog.typespec.jsonform import value_to_json
 from runlog.typespec.media import KINDS, Media, MediaSequence
 from runlog.typespec.records import (
+    Alert,
+    ArtifactLogged,
     ConfigChanged,
     Finished,
     MetricDefined,
@@ -46,7 +48,7 @@ try:
     from tensorboardX.proto.event_pb2 import Event
     from tensorboardX.proto.summary_pb2 import Summary, SummaryMetadata
 
-    from . import events, hparams, media
+    from . import events, hparams, media, notes
     from .eventfile import EventFile
     from .scalars import ScalarRows
     from .tags import (
@@ -147,6 +149,12 @@ class TBBackend:
                            [media.text_value(CONFIG_TAG, media.json_text(self._config))])
             elif t is MetricDefined:
                 self._axes.define(record)
+            elif t is ArtifactLogged:
+                self._emit(self._step, record.timestamp, [media.text_value(
+                    f"{notes.ARTIFACT_TAG}/{record.name}", notes.artifact_note(record))])
+            elif t is Alert:
+                self._emit(self._step, record.timestamp,
+                           [media.text_value(notes.ALERT_TAG, notes.alert_note(record))])
             elif t is SystemSample:
                 self._system(record)
             elif t is Finished:

@@ -2,9 +2,9 @@
 
 Run it from anywhere after a change to the files format: ``python docs/samples/make_sample.py``.
 It logs rows with NaN and infinity, an image, a histogram, a stale row, a config change, an
-explicit summary value, a saved file and system-metrics samples, then drops ``run.lock`` (a
-live run's lock, not data). The provenance it records is that of a ``python train.py`` run, not
-the paths of the machine that wrote the sample.
+explicit summary value, a saved file, an artifact, an alert and system-metrics samples,
+then drops ``run.lock`` (a live run's lock, not data). The provenance it records is that
+of a ``python train.py`` run, not the paths of the machine that wrote the sample.
 """
 
 import math
@@ -48,6 +48,10 @@ def main() -> None:
         run.config["batch_size"] = 32
         run.summary["best_epoch"] = 1
         run.save(str(model), base_path=tmp)
+        artifact = runlog.Artifact("model-config", type="config", metadata={"layers": 2})
+        artifact.add_file(str(model))
+        run.log_artifact(artifact, aliases=["best"])
+        run.alert("Sample done", "val/acc reached 0.8", runlog.AlertLevel.INFO)
         time.sleep(0.25)  # two system-metrics samples
         run.finish()
         written = Path(run.dir)
