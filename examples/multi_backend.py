@@ -1,10 +1,12 @@
-"""One run rendered by several backends at once: the files backend and TensorBoard.
+"""One run rendered by several backends at once: the files backend, TensorBoard and MLflow.
 
-Run it with ``python examples/multi_backend.py [DIR]`` (needs ``pip install 'runlog[tb]'``).
+Run it with ``python examples/multi_backend.py [DIR]`` (needs ``pip install 'runlog[tb,mlflow]'``).
 It writes ``DIR/multi/<run id>/`` (default: the directory ``runlog.init`` writes to), where
 the files backend's ``history.jsonl`` and TensorBoard's ``events.out.tfevents.*`` sit side by
-side; ``tensorboard --logdir DIR/multi`` (``pip install tensorboard``) shows the same run that
-``runlog show <run id> --dir DIR`` prints.
+side, and the same run into the MLflow store ``DIR/mlflow.db`` (the mlflow backend's default:
+``sqlite:///<run root>/mlflow.db``). ``tensorboard --logdir DIR/multi``
+(``pip install tensorboard``), ``mlflow ui --backend-store-uri sqlite:///DIR/mlflow.db`` and
+``runlog show <run id> --dir DIR`` all show it.
 """
 
 import sys
@@ -14,7 +16,7 @@ import runlog
 
 
 def main(root: str | None = None) -> runlog.Run:
-    run = runlog.init(project="multi", dir=root, backends=["files", "tb"],
+    run = runlog.init(project="multi", dir=root, backends=["files", "tb", "mlflow"],
                       config={"lr": 0.05, "steps": 20})
     rng = np.random.default_rng(0)
     weights = rng.normal(size=100)

@@ -110,7 +110,8 @@ def test_the_plugin_writes_media_bytes_and_rejects_a_bad_option(csv_plugin, tmp_
     assert "option 'flush_every' must be an int >= 1, got int 0" in bad.stderr
 
 
-def test_multi_backend_writes_the_same_run_to_files_and_tensorboard(tmp_path):
+def test_multi_backend_writes_the_same_run_to_files_tensorboard_and_mlflow(tmp_path):
+    from mlflow.tracking import MlflowClient
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     run_python(str(EXAMPLES / "multi_backend.py"), str(tmp_path), cwd=tmp_path)
@@ -123,6 +124,12 @@ def test_multi_backend_writes_the_same_run_to_files_and_tensorboard(tmp_path):
     assert [e.step for e in scalars] == list(range(20))
     assert [e.value for e in scalars] == pytest.approx([row["train"]["loss"] for row in history])
     assert len(events.Histograms("weights")) == 20
+    client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    (mlrun,) = client.search_runs([client.get_experiment_by_name("multi").experiment_id])
+    losses = sorted(client.get_metric_history(mlrun.info.run_id, "train/loss"),
+                    key=lambda m: m.step)
+    assert [m.step for m in losses] == list(range(20))
+    assert [m.value for m in losses] == pytest.approx([row["train"]["loss"] for row in history])
 
 
 def test_resume_continues_one_history_over_two_sessions(tmp_path):
