@@ -130,7 +130,9 @@ def test_a_server_killed_and_restarted_mid_run_gets_every_point_once(sqlite_serv
             server.start()
     assert logged_while_down == 199
     said = [r.getMessage() for r in caplog.records]
-    assert any("cannot reach" in m for m in said) and any("reachable again" in m for m in said)
+    if not in_flight:  # mid-request, MLflow's own HTTP retries may bridge the outage unseen
+        assert any("cannot reach" in m for m in said)
+        assert any("reachable again" in m for m in said)
     assert run.stats["backends"]["mlflow"]["state"] == "ok"
     client = MlflowClient(server.url)
     rid = find_run(client, project, run.id).info.run_id
