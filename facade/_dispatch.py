@@ -71,8 +71,9 @@ class Dispatcher:
         workers, share one ``block_timeout``."""
         self._budget.new_call()
 
-    def emit(self, record: Record) -> None:
-        """Send one record to every live backend (the caller's hot path)."""
+    def emit(self, record: Record, size: int | None = None) -> None:
+        """Send one record to every live backend (the caller's hot path); ``size``: its
+        :func:`record_nbytes`, if the caller knows it."""
         if type(record) is StaleRow:
             for put in self._stale:
                 put(record)
@@ -81,7 +82,8 @@ class Dispatcher:
         for write in self._inline_writes:
             write(one)
         if self._puts:
-            size = record_nbytes(record)  # once for every worker
+            if size is None:
+                size = record_nbytes(record)  # once for every worker
             for put in self._puts:
                 put(record, size)
 

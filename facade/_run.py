@@ -46,6 +46,7 @@ from ._provenance import provenance
 from ._settings import Settings
 from ._summary_view import SummaryView
 from ._system import SystemSampler
+from ._worker import PLAIN_RECORD_BYTES
 
 _FAST = (float, str, bool, type(None))
 _INT64 = 2**63
@@ -287,6 +288,7 @@ class Run:
         if data is NO_DATA:
             data = {}
         leaves = _fast_leaves(data) if type(data) is dict else None
+        plain = leaves is not None  # numbers and text only: no media to account for
         if leaves is None:
             leaves = flatten(data, self._hook)
             special = ("_step",) in leaves or ("_runtime",) in leaves or TIMESTAMP in leaves
@@ -294,27 +296,28 @@ class Run:
             special = "_step" in data or "_runtime" in data or "_timestamp" in data
         if special:
             _special_keys(leaves, now)
-        else:
-            leaves[TIMESTAMP] = now
         if self._lock._is_owned():  # this thread is inside a run method: a signal handler
             self._deferred.append((leaves, step, commit, now))  # logs after that method
             return
         try:
-            self._log_leaves(leaves, step, commit, now)
+            self._log_leaves(leaves, step, commit, now, plain)
         finally:
             if self._deferred or self._finish_after is not None:
                 self._after_interruption()
 
     def _log_leaves(self, leaves: dict[tuple[str, ...], Any], step: int | None,
-                    commit: bool | None, now: float) -> None:
+                    commit: bool | None, now: float, plain: bool = False) -> None:
         with self._lock:
             if self._finished:
                 self._refuse("log")
             self._dispatcher.new_call()
             engine = self._engine
             if step is None and commit is None and not engine.pending:  # the common call
-                self._commit(engine.advance(), leaves)
+                self._commit(engine.advance(), leaves, now,
+                             PLAIN_RECORD_BYTES if plain else None)
                 return
+            if TIMESTAMP not in leaves:
+                leaves[TIMESTAMP] = now  # the engine keeps each call's time in the open row
             commits = engine.log(leaves, step, commit)
             if commits is None:
                 self._stale(step, leaves, now)
@@ -340,14 +343,17 @@ class Run:
             except Error as exc:
                 warn(f"runlog: a log() call made from a signal handler was not logged: {exc}")
 
-    def _commit(self, step: int, values: dict[tuple[str, ...], Any]) -> None:
-        timestamp = values.pop(TIMESTAMP)
+    def _commit(self, step: int, values: dict[tuple[str, ...], Any], now: float | None = None,
+                size: int | None = None) -> None:
+        """Emit one committed row: its time is its ``_timestamp`` leaf, else ``now``;
+        ``size``: its queue size estimate, if known."""
+        timestamp = values.pop(TIMESTAMP, now)
         if self._synced:
             self._sync_axes(values)
         row = new_row(step, timestamp, time.monotonic() - self._t0, values)
         self._rows += 1
         self._summary.apply_row(row)
-        self._dispatcher.emit(row)
+        self._dispatcher.emit(row, size)
 
     def _stale(self, step: int, leaves: dict[tuple[str, ...], Any], now: float) -> None:
         policy = self._settings.on_stale_step
@@ -668,17 +674,19 @@ def _fast_leaves(data: dict[Any, Any]) -> dict[tuple[str, ...], Any] | None:
     leaves = {}
     paths = _PATHS
     for key, value in data.items():
-        t = type(value)
-        if type(key) is not str or not key:
+        if type(key) is not str:
             return None
-        if (t in _FAST or (t is int and -_INT64 <= value < _INT64)) and is_utf8(key) and (
-            t is not str or is_utf8(value)
+        path = paths.get(key)  # the keys in it are non-empty UTF-8
+        if path is None:
+            if not key or not is_utf8(key):
+                return None
+            path = (key,)
+            if len(paths) < _MAX_PATHS:
+                paths[key] = path
+        t = type(value)
+        if t is float or (t in _FAST and (t is not str or is_utf8(value))) or (
+            t is int and -_INT64 <= value < _INT64
         ):
-            path = paths.get(key)
-            if path is None:
-                path = (key,)
-                if len(paths) < _MAX_PATHS:
-                    paths[key] = path
             leaves[path] = value
         else:
             return None

@@ -32,7 +32,7 @@ from ._encoder_pool import may_carry_media
 logger = logging.getLogger("runlog")
 _now = time.monotonic
 _DROPPABLE = (Row, StaleRow)  # drop_oldest drops history, never run, config or summary records
-_RECORD_BYTES = 256  # what a record without media is counted as in the byte bound
+PLAIN_RECORD_BYTES = 256  # what a record without media is counted as in the byte bound
 _MEDIA_BYTES = 1024  # at least this much per media value
 _SKIP_LIMIT = 3  # records skipped in a row before the backend, not the records, is to blame
 _SPACE_POLL = 0.5  # seconds between attempts while the disk is full
@@ -42,8 +42,8 @@ _NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 def record_nbytes(record: Any) -> int:
     """A cheap estimate of the memory a queued record holds (media: their arrays or bytes)."""
     if not may_carry_media(record):
-        return _RECORD_BYTES
-    return _RECORD_BYTES + sum(max(m.held_bytes(), _MEDIA_BYTES) for m in iter_media(record))
+        return PLAIN_RECORD_BYTES
+    return PLAIN_RECORD_BYTES + sum(max(m.held_bytes(), _MEDIA_BYTES) for m in iter_media(record))
 
 
 class FlushTicket:

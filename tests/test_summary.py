@@ -456,3 +456,23 @@ def test_rows_folded_in_batches_give_the_summary_of_rows_folded_one_by_one(ops):
                 s.define(metric)
     assert repr(batched.leaves()) == repr(single.leaves())  # repr: NaN equals NaN
 
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.sampled_from(_PATHS[:5]), _value), max_size=4).map(dict),
+                max_size=30), st.lists(st.integers(1, 5), min_size=1))
+def test_rows_applied_in_bulk_give_the_summary_of_rows_applied_one_by_one(rows, sizes):
+    """The files backend folds a written batch with ``apply_rows``: the same summary, key
+    order included, as ``apply_row`` for each row and a read after each."""
+    bulk, single = Summary(), Summary()
+    records = [Row(i, 1000.0 + i, float(i), dict(v)) for i, v in enumerate(rows)]
+    start = 0
+    for size in sizes * len(records):
+        if start >= len(records):
+            break
+        bulk.apply_rows(records[start:start + size])
+        start += size
+    for row in records:
+        single.apply_row(row)
+        single.leaves()
+    assert repr(bulk.leaves()) == repr(single.leaves())

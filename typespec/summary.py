@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 from .metrics import MetricMatcher, is_glob, split_metric_name
@@ -29,6 +30,7 @@ SUMMARY_MODES = ("min", "max", "mean", "first", "last", "best", "none")
 _SYSTEM = (("_step",), ("_runtime",), ("_timestamp",))
 #: leaves of committed rows kept unfolded at most (the fold of a batch skips covered rows)
 _FOLD_LEAVES = 4096
+_SYSTEM_SET = frozenset(_SYSTEM)
 _NONE = type(None)
 
 
@@ -95,10 +97,10 @@ class Summary:
 
     Committed rows are folded in batches: :meth:`apply_row` only queues the row, and the queue
     is folded before the summary is read or changed otherwise, or once it holds
-    ``_FOLD_LEAVES`` leaves. In a batch, a row whose leaves the next row all sets again (the
-    same flat keys, no ``None`` in either) changes nothing the next one does not, not even the
-    order of the keys, so without summary modes it is skipped: a training loop's rows cost
-    one append each and one fold per batch. A reader
+    ``_FOLD_LEAVES`` leaves. Without summary modes, a batch of rows of flat leaves and no
+    ``None`` is merged into one dict at C speed and applied with one update (the same values
+    and key order as folding row by row); other batches are folded row by row. A training
+    loop's rows cost one append each and one merge per batch. A reader
     on another thread may fold too: rows are taken from the queue one by one (each row by
     exactly one fold) and folds run one at a time.
     """
@@ -136,6 +138,13 @@ class Summary:
         if self._pending_leaves >= _FOLD_LEAVES:
             self._fold()
 
+    def apply_rows(self, rows: Sequence[Row]) -> None:
+        """:meth:`apply_row` for each of ``rows``, in order, at once."""
+        self._fold()
+        if rows:
+            with self._fold_lock:
+                self._fold_rows(list(rows))
+
     def _fold(self) -> None:
         """Fold the queued rows in order, skipping each row the next one covers (without
         summary modes, which count every row)."""
@@ -148,24 +157,22 @@ class Summary:
                 self._fold_rows(rows)
 
     def _fold_rows(self, rows: list[Row]) -> None:
-        last = len(rows) - 1
-        covered = [False] * len(rows)
-        if not (self._stats or self._globs):
-            later = rows[last].values
-            later_keys, later_full = tuple(later), _NONE not in map(type, later.values())
-            for i in range(last - 1, -1, -1):
-                values = rows[i].values
-                keys, full = tuple(values), _NONE not in map(type, values.values())
-                # both without None, flat keys (none the prefix of another): the next row sets
-                # the same leaves in the same order
-                covered[i] = (full and later_full and keys == later_keys
-                              and max(map(len, keys), default=1) == 1)
-                later_keys, later_full = keys, full
-        covered[0] = covered[0] and not self._system_set  # that row clears the system keys
-        for row, skip in zip(rows, covered):
-            if not skip:
+        merged = None if self._stats or self._globs else _merge_flat(rows)
+        if merged is None or not self._interior.isdisjoint(merged) or (
+            self._system_set and not _SYSTEM_SET.isdisjoint(merged)
+        ):
+            for row in rows:
                 self._fold_row(row)
-        self._row = rows[last]
+            return
+        # flat leaves, no None, no subtree replaced: folding the rows one by one sets each
+        # leaf to its last value and adds new leaves in the order they first appear, which is
+        # what one update with the merged rows does
+        self._latest.update(merged)
+        if self._system_set:
+            for path in _SYSTEM:
+                self._latest.pop(path, None)
+            self._system_set = False
+        self._row = rows[-1]
 
     def _fold_row(self, row: Row) -> None:
         latest, interior = self._latest, self._interior
@@ -259,3 +266,18 @@ class Summary:
     def nested(self) -> dict[str, Any]:
         """The summary as a nested dict."""
         return nest(self.leaves())
+
+
+def _merge_flat(rows: list[Row]) -> dict[Path, Any] | None:
+    """The rows' leaves merged in order (later values win), or None if a row has a nested
+    leaf or a ``None`` value (which must be folded row by row)."""
+    merged: dict[Path, Any] = {}
+    update = merged.update
+    for row in rows:
+        values = row.values
+        if _NONE in map(type, values.values()):
+            return None
+        update(values)
+    if merged and max(map(len, merged)) != 1:
+        return None
+    return merged

@@ -170,9 +170,7 @@ class FilesBackend:
             for name, data in chunks.items():
                 if data:
                     pending[name].append(data)
-            apply = self._state.apply
-            for record in records:
-                apply(record)
+            self._state.apply_all(records)
             self._buffered += len(records)
             self._caches_dirty = True
             at_once = not kinds.isdisjoint(_AT_ONCE)

@@ -7,6 +7,7 @@ those caches lag behind it (after a crash), and resuming a run starts from it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from runlog.typespec.records import (
@@ -49,6 +50,17 @@ class RunState:
         self.records = 0
         self.finished: Finished | None = None
         self._final_step = 0
+
+    def apply_all(self, records: Sequence[Record]) -> None:
+        """Fold records in order; a batch of rows only at once."""
+        if records and set(map(type, records)) == {Row}:
+            self.records += len(records)
+            self.rows += len(records)
+            self.last_step = records[-1].step
+            self.summary.apply_rows(records)
+            return
+        for record in records:
+            self.apply(record)
 
     def apply(self, record: Record) -> None:
         """Fold one record."""
