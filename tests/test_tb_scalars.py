@@ -33,7 +33,8 @@ def expected(step, walltime, tags, values):
 @settings(max_examples=300, deadline=None)
 @given(tags=st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=6, unique=True),
        data=st.data(),
-       step=st.integers(0, 2**63 - 1) | st.sampled_from([0, 1, 127, 128, 2**62]),
+       step=st.integers(0, 2**63 - 1) | st.integers(0, 20_000)
+       | st.sampled_from([0, 1, 127, 128, 16_383, 16_384, 2**62]),
        walltime=st.floats(allow_nan=False) | st.sampled_from([0.0, -0.0, 1.7e9]))
 def test_packed_events_are_what_protobuf_serializes(tags, data, step, walltime):
     values = {(t,): data.draw(numbers) for t in tags}

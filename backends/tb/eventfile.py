@@ -22,6 +22,9 @@ from tensorboardX.proto.event_pb2 import Event
 
 _LENGTH = struct.Struct("<Q")
 _CRC = struct.Struct("<I")
+#: event length -> its framed length and masked CRC
+_HEADS: dict[int, bytes] = {}
+_MAX_HEADS = 4096
 
 
 def _masked_crc(data: bytes) -> bytes:
@@ -31,8 +34,14 @@ def _masked_crc(data: bytes) -> bytes:
 
 def frame(data: bytes) -> bytes:
     """One TFRecord: ``data`` with its length and both checksums."""
-    header = _LENGTH.pack(len(data))
-    return b"".join((header, _masked_crc(header), data, _masked_crc(data)))
+    size = len(data)
+    head = _HEADS.get(size)  # rows of one key set have events of one or a few lengths
+    if head is None:
+        header = _LENGTH.pack(size)
+        head = header + _masked_crc(header)
+        if len(_HEADS) < _MAX_HEADS:
+            _HEADS[size] = head
+    return b"".join((head, data, _masked_crc(data)))
 
 
 class EventFile:

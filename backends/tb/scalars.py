@@ -19,9 +19,14 @@ _DOUBLE = struct.Struct("<d")
 _ZERO = bytes(8)
 _MAX_TEMPLATES = 256
 _INT64 = 2**63
+_ONE_BYTE = [bytes((i,)) for i in range(0x80)]
 
 
 def _varint(n: int) -> bytes:
+    if n < 0x80:
+        return _ONE_BYTE[n]
+    if n < 0x4000:  # most steps: two bytes
+        return bytes(((n & 0x7F) | 0x80, n >> 7))
     out = bytearray()
     while n > 0x7F:
         out.append((n & 0x7F) | 0x80)
