@@ -177,7 +177,7 @@ def _unfitted_model(fn: str, model: Any) -> None:
     """The learning curve fits copies itself: a fitted or unfitted classifier or regressor."""
     from sklearn.base import is_classifier, is_regressor
 
-    if not (is_classifier(model) or is_regressor(model)):
+    if not check.is_estimator(model) or not (is_classifier(model) or is_regressor(model)):
         raise check.fail(fn, f"model must be {check.ROLES['model']}, got "
                              f"{type(model).__name__}")
 

@@ -79,6 +79,12 @@ def same_length(fn: str, first: tuple[str, Any], second: tuple[str, Any]) -> Non
         raise fail(fn, f"{a} has {len(x)} samples but {b} has {len(y)}; they must match")
 
 
+def is_estimator(value: Any) -> bool:
+    """Whether ``value`` looks like a scikit-learn estimator (scikit-learn's own type checks
+    raise on anything else)."""
+    return hasattr(value, "fit") and hasattr(value, "get_params")
+
+
 def estimator(fn: str, arg: str, value: Any, role: str) -> Any:
     """``value`` is a fitted scikit-learn estimator of ``role`` (see :data:`ROLES`)."""
     from sklearn import base
@@ -89,6 +95,8 @@ def estimator(fn: str, arg: str, value: Any, role: str) -> Any:
     accepted = ROLES[role]
     if value is None:
         raise fail(fn, f"{arg}= is required ({accepted})")
+    if not is_estimator(value):
+        raise fail(fn, f"{arg} must be {accepted}, got {type(value).__name__}")
     ok = {
         "classifier": is_classifier(value),
         "regressor": is_regressor(value),
@@ -96,7 +104,7 @@ def estimator(fn: str, arg: str, value: Any, role: str) -> Any:
         else getattr(value, "_estimator_type", None) == "clusterer",
         "model": is_classifier(value) or is_regressor(value),
     }[role]
-    if not ok or not hasattr(value, "fit"):
+    if not ok:
         raise fail(fn, f"{arg} must be {accepted}, got {type(value).__name__}")
     try:
         check_is_fitted(value)
