@@ -230,3 +230,25 @@ def test_confusion_matrix_through_tensorboard(tmp_path):
     assert text.splitlines() == ["| Predicted | Actual | Count |", "|---|---|---|",
                                  "| no | no | 1 |", "| yes | no | 1 |", "| no | yes | 1 |",
                                  "| yes | yes | 2 |"]
+
+
+# -- through the mlflow backend on a real sqlite store ------------------------------------
+def test_class_proportions_through_mlflow_sqlite(tmp_path, monkeypatch):
+    from _mlflow_helpers import the_run
+    from mlflow import MlflowClient
+
+    db_uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", db_uri)  # load_table searches the default store
+    monkeypatch.setenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    run = runlog.init(project="skl", backends=[f"mlflow:tracking_uri={db_uri}"],
+                      settings={"handle_signals": False})
+    with pytest.warns(UserWarning, match="does not render plot"):
+        rs.plot_class_proportions([0, 1, 1, 2], [2, 2, 0], ["a", "b", "c"])
+        run.finish()
+    client = MlflowClient(db_uri)
+    mlrun = the_run(client, "skl", run.id)
+    frame = client.load_table(mlrun.info.experiment_id, "tables/class_proportions/0.json",
+                              run_ids=[mlrun.info.run_id])
+    assert list(frame.columns) == ["class", "dataset", "count"]
+    assert frame.values.tolist() == [["a", "train", 1], ["a", "test", 1], ["b", "train", 2],
+                                     ["b", "test", 0], ["c", "train", 1], ["c", "test", 2]]
