@@ -252,3 +252,17 @@ def test_class_proportions_through_mlflow_sqlite(tmp_path, monkeypatch):
     assert list(frame.columns) == ["class", "dataset", "count"]
     assert frame.values.tolist() == [["a", "train", 1], ["a", "test", 1], ["b", "train", 2],
                                      ["b", "test", 0], ["c", "train", 1], ["c", "test", 2]]
+
+
+def test_signatures_are_wandbs():
+    """Every helper takes wandb's parameters, in wandb's order, with wandb's defaults (the
+    real wandb package is in the test extra)."""
+    import inspect
+
+    real = importlib.import_module("wandb.sklearn")
+    assert not real.__name__.startswith("runlog")
+    assert sorted(real.__all__) == sorted(rs.__all__)
+    for name in rs.__all__:
+        ours = inspect.signature(getattr(rs, name)).parameters.values()
+        theirs = inspect.signature(getattr(real, name)).parameters.values()
+        assert [(p.name, p.default) for p in ours] == [(p.name, p.default) for p in theirs], name
