@@ -128,6 +128,19 @@ def test_clusterer_without_kmeans_logs_a_silhouette_without_centers(mem_run):
     assert positions[first] == 10 + first + 10
 
 
+def test_a_large_silhouette_is_thinned_per_cluster(mem_run):
+    x, _ = datasets.make_blobs(n_samples=2500, centers=3, random_state=0)
+    km = KMeans(n_clusters=3, n_init=1, random_state=0).fit(x)
+    rs.plot_silhouette(km, x, km.labels_)
+    rows = table(logged(mem_run)["silhouette_plot"])
+    values = metrics.silhouette_samples(x, km.labels_)
+    for c in range(3):
+        kept = [r["x2"] for r in rows if r["colors"] == c]
+        every_third = np.sort(values[km.labels_ == c])[::3]  # ceil(2500 / 1000) = 3
+        assert kept == pytest.approx(every_third.tolist())
+    assert len(rows) <= 1000 + 3
+
+
 def test_elbow_curve_with_given_ranges(mem_run):
     x, _ = datasets.make_blobs(n_samples=80, centers=4, random_state=1)
     rs.plot_elbow_curve(KMeans(n_clusters=2, n_init=2, random_state=0).fit(x), x,
