@@ -160,26 +160,18 @@ def plot_learning_curve(
     import numpy as np
 
     fn = "plot_learning_curve"
-    _unfitted_model(fn, model)
+    check.estimator(fn, "model", model, "model", fitted=False)  # copies are fitted
     x, y = check.features(fn, "X", X), check.targets(fn, "y", y)
     check.same_length(fn, ("X", x), ("y", y))
+    check.flag(fn, "shuffle", shuffle)
     sizes = np.linspace(0.1, 1.0, 5) if train_sizes is None else train_sizes
     try:
-        chart = calc.learning_curve(model, x, y, cv=cv, shuffle=check.flag(fn, "shuffle", shuffle),
+        chart = calc.learning_curve(model, x, y, cv=cv, shuffle=shuffle,
                                     random_state=random_state, train_sizes=sizes,
                                     n_jobs=n_jobs, scoring=scoring)
     except ValueError as exc:
         raise check.fail(fn, str(exc)) from None
     _log("learning_curve", chart)
-
-
-def _unfitted_model(fn: str, model: Any) -> None:
-    """The learning curve fits copies itself: a fitted or unfitted classifier or regressor."""
-    from sklearn.base import is_classifier, is_regressor
-
-    if not check.is_estimator(model) or not (is_classifier(model) or is_regressor(model)):
-        raise check.fail(fn, f"model must be {check.ROLES['model']}, got "
-                             f"{type(model).__name__}")
 
 
 # -- classifiers --------------------------------------------------------------------------

@@ -85,8 +85,9 @@ def is_estimator(value: Any) -> bool:
     return hasattr(value, "fit") and hasattr(value, "get_params")
 
 
-def estimator(fn: str, arg: str, value: Any, role: str) -> Any:
-    """``value`` is a fitted scikit-learn estimator of ``role`` (see :data:`ROLES`)."""
+def estimator(fn: str, arg: str, value: Any, role: str, fitted: bool = True) -> Any:
+    """``value`` is a scikit-learn estimator of ``role`` (see :data:`ROLES`), fitted unless
+    ``fitted`` is False."""
     from sklearn import base
     from sklearn.base import is_classifier, is_regressor
     from sklearn.exceptions import NotFittedError
@@ -106,6 +107,8 @@ def estimator(fn: str, arg: str, value: Any, role: str) -> Any:
     }[role]
     if not ok:
         raise fail(fn, f"{arg} must be {accepted}, got {type(value).__name__}")
+    if not fitted:
+        return value
     try:
         check_is_fitted(value)
     except NotFittedError:
