@@ -3,7 +3,8 @@
 Every public name of :mod:`runlog` is here under the same name (``init``, ``log``, ``run``,
 ``config``, ``summary``, the media types, ``plot``, ...). The wandb-only pieces integrations
 reach for are here too: ``errors``, ``util``, ``wandb_run.Run``, ``sdk.lib.RunDisabled``,
-``sdk.lib.config_util.ConfigError``, ``sdk.data_types``, ``require``. What runlog leaves out
+``sdk.lib.config_util.ConfigError``, ``sdk.data_types``, ``require``, and ``sklearn`` /
+``integration.sklearn`` (:mod:`runlog.sklearn`'s charts). What runlog leaves out
 on purpose fails with one line that says so.
 """
 

@@ -1,0 +1,1 @@
+"""``wandb.integration``: the integrations runlog's stand-in provides (``sklearn`` only)."""
