@@ -88,6 +88,17 @@ def test_trainer_fit_records_hyperparameters_metrics_and_the_checkpoint(wandb):
         assert torch.equal(restored.state_dict()[name], tensor), name
 
 
+def test_log_model_all_logs_a_version_per_checkpoint(wandb):
+    logger = WandbLogger(project="lit", save_dir="runs", log_model="all")
+    fit(logger, epochs=2)  # a checkpoint at the end of each epoch, logged when it is saved
+    run = logger.experiment
+    wandb.finish()
+    logged = runlog.read(run.dir).artifacts
+    assert [(a["name"], a["version"]) for a in logged] == [
+        (f"model-{run.id}", 0), (f"model-{run.id}", 1)]
+    assert logged[0]["digest"] != logged[1]["digest"]  # the weights changed in between
+
+
 def test_a_run_in_progress_is_reused(wandb):
     run = wandb.init(project="lit", backends=["memory"])
     with pytest.warns(UserWarning, match="reuse"):
