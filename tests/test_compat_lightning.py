@@ -2,8 +2,9 @@
 real ``Trainer.fit`` of a tiny model on the CPU, read back from the files backend.
 
 Lightning needs torch; this module is skipped where torch is absent (neither is in the ``test``
-extra: install ``torch`` and ``lightning`` to run it). Last run here with torch 2.13.0 (CPU) and
-lightning 2.6.6.
+extra: install ``torch`` and ``lightning`` to run it, and ``accelerate`` too, which transformers'
+``TrainingArguments`` in test_compat_transformers.py asks for once torch is installed). Last run
+here with torch 2.13.0 (CPU), lightning 2.6.6 and accelerate 1.15.0.
 """
 
 from __future__ import annotations
