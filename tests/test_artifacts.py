@@ -123,6 +123,25 @@ def test_log_artifact_of_a_path_and_the_same_content_under_one_digest():
     assert records[0].aliases == ("latest",)
 
 
+def test_add_file_takes_wandbs_policy_and_reads_the_file_now():
+    """Lightning's WandbLogger passes ``policy=``; either policy keeps the bytes of the time
+    of adding."""
+    art = runlog.Artifact("ckpt", type="model")
+    for policy in ("mutable", "immutable"):
+        Path(f"{policy}.ckpt").write_bytes(policy.encode())
+        art.add_file(f"{policy}.ckpt", policy=policy)
+        Path(f"{policy}.ckpt").write_bytes(b"changed later")
+    run = init(backends=["memory"])
+    run.log_artifact(art)
+    [record] = run.backends["memory"].artifacts
+    assert {name: e.data for name, e in record.entries.items()} == {
+        "mutable.ckpt": b"mutable", "immutable.ckpt": b"immutable"}
+    with pytest.raises(runlog.UsageError, match=r"policy 'copy' \(str\) is not accepted: "
+                                                "'mutable' or 'immutable'"):
+        art.add_file("mutable.ckpt", policy="copy")
+    run.finish()
+
+
 def test_bad_artifact_input_is_a_clear_error():
     with pytest.raises(runlog.DataError, match=r"name 'my model' \(str\) is not accepted"):
         runlog.Artifact("my model", type="model")

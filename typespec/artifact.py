@@ -22,6 +22,8 @@ from .text import check_text
 
 #: artifact names and types: what a directory name can hold everywhere
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+#: wandb's ``add_file`` policies (copy now / the file will not change): runlog reads it now for both
+_POLICIES = ("mutable", "immutable")
 
 
 def check_artifact_name(name: Any, what: str = "name") -> str:
@@ -81,8 +83,16 @@ class Artifact:
         #: entry name -> ``File`` (bytes read when added) or a reference URI (str)
         self.entries: dict[str, Any] = {}
 
-    def add_file(self, local_path: str | os.PathLike, name: str | None = None) -> str:
-        """Add one file (read now) as ``name`` (default: its base name); returns the name."""
+    def add_file(self, local_path: str | os.PathLike, name: str | None = None,
+                 policy: str = "mutable") -> str:
+        """Add one file (read now) as ``name`` (default: its base name); returns the name.
+
+        ``policy`` is wandb's ``"mutable"`` or ``"immutable"``: both read the file now, so
+        later changes to it are never in the artifact."""
+        if policy not in _POLICIES:
+            raise UsageError(f"Artifact.add_file: policy {safe_repr(policy)} "
+                             f"({type(policy).__name__}) is not accepted: 'mutable' or "
+                             "'immutable'")
         path = os.fspath(local_path)
         if not os.path.isfile(path):
             raise UsageError(f"Artifact.add_file: {path!r} is not a file")
