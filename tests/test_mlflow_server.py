@@ -143,8 +143,13 @@ def test_a_server_killed_and_restarted_mid_run_gets_every_point_once(sqlite_serv
 
 def test_loss_is_reported_when_the_store_never_comes_back(caplog):
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    run = runlog.init(project="gone", backends=[
-        {"mlflow": {"tracking_uri": url, "retry_timeout": 1}}], settings=SETTINGS)
+    with caplog.at_level(logging.WARNING, "runlog"):
+        run = runlog.init(project="gone", backends=[
+            {"mlflow": {"tracking_uri": url, "retry_timeout": 1}}], settings=SETTINGS)
+    # the health probe answered "down" at once (not MLflow's own retries, which take minutes)
+    told = [r.getMessage() for r in caplog.records if "cannot tell whether run" in r.getMessage()]
+    assert len(told) == 1 and "ServerDown" in told[0] and url in told[0]
+    caplog.clear()
     for step in range(20):
         run.log({"x": float(step)})
     assert run.flush() is False  # not delivered, and the backend is still live

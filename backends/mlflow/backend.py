@@ -94,8 +94,9 @@ class MlflowBackend:
         self._run: RunStarted | None = None
         #: the MLflow run id (set once the run exists in the store)
         self.run_id: str | None = None
-        self._outbox = Outbox(self._connect, store.make_probe(self.tracking_uri),
-                              _redact(self.tracking_uri))
+        #: raises ServerDown at once when a tracking server does not answer (None: a database)
+        self._probe = store.make_probe(self.tracking_uri)
+        self._outbox = Outbox(self._connect, self._probe, _redact(self.tracking_uri))
         self._keys = KeyRegistry()
         self._params = ParamTracker()
         self._config: dict[str, Any] = {}
@@ -141,6 +142,8 @@ class MlflowBackend:
 
     def _lookup(self) -> Any:
         if not self._looked:
+            if self._probe is not None:  # else MLflow's own retries wait minutes for a dead server
+                self._probe()
             client = self._get_client()
             experiment = client.get_experiment_by_name(self._experiment_name)
             self._found = (None if experiment is None else
