@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -122,3 +123,22 @@ def test_a_wrong_token_is_not_retried(tmp_path: Path) -> None:
         with pytest.raises(AuthError, match="401"):
             client.call("GET", "/v1/runs")
         assert time.monotonic() - start < 2
+
+
+def test_a_new_run_does_not_wait_for_a_collector_that_does_not_answer(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """With nothing listening, init asks /health once and goes on with a warning, flush()
+    answers False at once and finish() waits close_timeout — none of them waits out
+    retry_for=30 s; the rows are spooled."""
+    url = f"http://127.0.0.1:{free_port()}"
+    start = time.monotonic()
+    with caplog.at_level(logging.WARNING, "runlog"):
+        run = runlog.init(project="p", id="gone", dir=str(tmp_path), backends=[
+            {"http": {"url": url, "close_timeout": 0.2}}], settings={"handle_signals": False})
+    told = [r.getMessage() for r in caplog.records if "cannot tell whether run" in r.getMessage()]
+    assert len(told) == 1 and f"{url}/v1/health" in told[0]
+    run.log({"x": 1.0})
+    assert run.flush() is False
+    run.finish()
+    assert time.monotonic() - start < 15  # retry_for is 30 s: nothing waited it out
+    assert list((tmp_path / ".http-spool" / "p" / "gone").rglob("0*.json"))

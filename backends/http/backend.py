@@ -73,7 +73,8 @@ class HttpBackend:
         self.spool = RunSpool(root, run_dir.parent.name, run_dir.name)
         self.session = uuid.uuid4().hex
         self._stop = threading.Event()
-        self._collector = Collector(url, token, timeout, retry_for, self._stop)
+        self._collector = Collector(url, token, timeout, retry_for, self._stop,
+                                    on_retry=self._note_unreachable)
         self._folder: Path | None = None
         self._seq = 0  # last sequence number spooled
         self._delivered = 0  # last sequence number of this session the collector acknowledged
@@ -94,12 +95,13 @@ class HttpBackend:
         if self.offline:
             return None
         try:
+            self._collector.ping()  # no answer at all: say so now, do not wait out retry_for
             deliver(self.spool, self._collector, self._opened)
             found = self._collector.get_run(self.spool.project, self.spool.run_id)
         except TransientError as exc:
             raise BackendError(
                 f"http backend: cannot resume run {self.spool.project}/{self.spool.run_id}: the "
-                f"collector at {self.url} did not answer within retry_for ({exc})"
+                f"collector at {self.url} did not answer ({exc})"
             ) from None
         if found is None:
             return None
@@ -213,9 +215,7 @@ class HttpBackend:
                 self._give_up(f"the collector refused the data: {exc}")
                 return
             except (TransientError, OSError) as exc:
-                with self._cond:
-                    self._unreachable = True
-                    self._cond.notify_all()
+                self._note_unreachable(exc)
                 if not warned:
                     logger.warning("runlog http: collector %s unreachable (%s); batches are "
                                    "spooled in %s and sent when it answers", self.url, exc,
@@ -229,6 +229,12 @@ class HttpBackend:
                 return
             backoff = _BACKOFF[0]
             self._note_delivered()
+
+    def _note_unreachable(self, _error: BaseException) -> None:
+        """A request failed and is retried: flush() stops waiting for delivery now."""
+        with self._cond:
+            self._unreachable = True
+            self._cond.notify_all()
 
     def _note_delivered(self) -> None:
         mine = [b.seq for b in self.spool.batches() if b.session == self.session]

@@ -11,12 +11,13 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import requests
 from runlog.typespec.errors import BackendError, UsageError
 
-from .protocol import VERSION, VERSION_HEADER, run_path
+from .protocol import PREFIX, VERSION, VERSION_HEADER, run_path
 
 try:
     import tenacity
@@ -76,8 +77,12 @@ class Collector:
     """A client of one collector (``url`` is its base URL, e.g. ``http://127.0.0.1:8080``)."""
 
     def __init__(self, url: str, token: str | None = None, timeout: float = 10.0,
-                 retry_for: float = 30.0, stop: threading.Event | None = None) -> None:
+                 retry_for: float = 30.0, stop: threading.Event | None = None,
+                 on_retry: Callable[[BaseException], None] | None = None) -> None:
+        """``stop`` ends retries early; ``on_retry`` is told of each failed attempt that will
+        be retried (the collector is not answering now)."""
         self.url = url.rstrip("/")
+        self._on_retry = on_retry
         self.timeout = timeout
         self.retry_for = retry_for
         self._stop = stop or threading.Event()
@@ -92,6 +97,11 @@ class Collector:
         self._session.close()
 
     # -- protocol ------------------------------------------------------------------------------
+    def ping(self) -> None:
+        """Ask ``/health`` once, without retries: TransientError if the collector does not
+        answer."""
+        self._once("GET", f"{PREFIX}/health", None, {}, None, (200,))
+
     def open_run(self, project: str, run_id: str, session: str) -> dict[str, Any]:
         """Create or resume the run; returns ``{"created", "acked", ...}``."""
         return self.call("PUT", run_path(project, run_id), {"session": session})
@@ -153,9 +163,15 @@ class Collector:
             stop=tenacity.stop_after_delay(self.retry_for) | tenacity.stop_when_event_set(
                 self._stop),
             sleep=self._stop.wait,  # a run that ends cuts a backoff short
+            before_sleep=self._before_sleep,
             reraise=True,
         )
         return retrying(self._once, method, path, data, headers, params, ok)
+
+    def _before_sleep(self, retry_state: tenacity.RetryCallState) -> None:
+        outcome = retry_state.outcome
+        if self._on_retry is not None and outcome is not None and outcome.failed:
+            self._on_retry(outcome.exception())
 
     def _once(self, method: str, path: str, data: bytes | None, headers: dict[str, str],
               params: dict[str, Any] | None, ok: tuple[int, ...]) -> requests.Response:
