@@ -28,7 +28,7 @@ from .records import MetricDefined, Row, SummaryChanged, nest
 
 SUMMARY_MODES = ("min", "max", "mean", "first", "last", "best", "none")
 _SYSTEM = (("_step",), ("_runtime",), ("_timestamp",))
-#: leaves of committed rows kept unfolded at most (the fold of a batch skips covered rows)
+#: leaves of committed rows kept unfolded at most (then folded as one batch)
 _FOLD_LEAVES = 4096
 _SYSTEM_SET = frozenset(_SYSTEM)
 _NONE = type(None)
@@ -146,8 +146,7 @@ class Summary:
                 self._fold_rows(list(rows))
 
     def _fold(self) -> None:
-        """Fold the queued rows in order, skipping each row the next one covers (without
-        summary modes, which count every row)."""
+        """Fold the queued rows in order, as one batch (see :meth:`_fold_rows`)."""
         if not self._pending:
             return
         with self._fold_lock:
@@ -157,6 +156,8 @@ class Summary:
                 self._fold_rows(rows)
 
     def _fold_rows(self, rows: list[Row]) -> None:
+        """Fold ``rows`` in order: merged at once when that gives the same summary (no summary
+        modes, flat leaves, no ``None``), else row by row."""
         merged = None if self._stats or self._globs else _merge_flat(rows)
         if merged is None or not self._interior.isdisjoint(merged) or (
             self._system_set and not _SYSTEM_SET.isdisjoint(merged)

@@ -83,6 +83,7 @@ OPTIONS: dict[str, Option] = {
 _LOGS = (RECORDS, HISTORY, STALE)  # append-only logs, in the order they are written out
 #: written out without waiting: run.json names the run at once
 _AT_ONCE = frozenset({RunStarted, Finished})
+_ROWS_ONLY = {Row}  # a batch of history rows only: the run state folds it at once
 
 
 class FilesBackend:
@@ -170,7 +171,11 @@ class FilesBackend:
             for name, data in chunks.items():
                 if data:
                     pending[name].append(data)
-            self._state.apply_all(records)
+            if kinds == _ROWS_ONLY:
+                self._state.apply_rows(records)
+            else:
+                for record in records:
+                    self._state.apply(record)
             self._buffered += len(records)
             self._caches_dirty = True
             at_once = not kinds.isdisjoint(_AT_ONCE)

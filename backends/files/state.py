@@ -51,16 +51,12 @@ class RunState:
         self.finished: Finished | None = None
         self._final_step = 0
 
-    def apply_all(self, records: Sequence[Record]) -> None:
-        """Fold records in order; a batch of rows only at once."""
-        if records and set(map(type, records)) == {Row}:
-            self.records += len(records)
-            self.rows += len(records)
-            self.last_step = records[-1].step
-            self.summary.apply_rows(records)
-            return
-        for record in records:
-            self.apply(record)
+    def apply_rows(self, rows: Sequence[Row]) -> None:
+        """:meth:`apply` for each of ``rows`` (all ``Row`` records, at least one), at once."""
+        self.records += len(rows)
+        self.rows += len(rows)
+        self.last_step = rows[-1].step
+        self.summary.apply_rows(rows)
 
     def apply(self, record: Record) -> None:
         """Fold one record."""
