@@ -19,14 +19,14 @@ class StepAxes:
     def __init__(self) -> None:
         self._axes: MetricMatcher[Path] = MetricMatcher()
         self._last: dict[Path, Any] = {}
-
-    def __bool__(self) -> bool:
-        return bool(self._axes)
+        #: True once a step metric is defined (a plain attribute: backends check it per row)
+        self.defined = False
 
     def define(self, metric: MetricDefined) -> None:
         """Take one ``define_metric`` call into account."""
         if metric.step_metric is not None:
             self._axes.add(metric.name, split_metric_name(metric.step_metric))
+            self.defined = True
 
     def observe(self, values: dict[Path, Any]) -> None:
         """Remember the step metrics' numeric values in a row (before :meth:`axis_value`)."""

@@ -284,7 +284,7 @@ class MlflowBackend:
         ts = int(row.timestamp * 1000)
         keys = self._keys
         values = row.values
-        axes = bool(self._axes)
+        axes = self._axes.defined
         if axes:
             self._axes.observe(values)
         for path, value in values.items():

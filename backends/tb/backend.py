@@ -105,7 +105,6 @@ class TBBackend:
         self._scalars = ScalarRows()
         self._mapped: set[str] = set()  # tags already in the keymap
         self._axes = StepAxes()  # define_metric step metrics
-        self._has_axes = False  # bool(self._axes), kept for the per-row check
         self._warned: set[tuple[str, str]] = set()
 
     # -- Backend ---------------------------------------------------------------------------
@@ -150,7 +149,6 @@ class TBBackend:
                            [media.text_value(CONFIG_TAG, media.json_text(self._config))])
             elif t is MetricDefined:
                 self._axes.define(record)
-                self._has_axes = bool(self._axes)
             elif t is ArtifactLogged:
                 self._emit(self._step, record.timestamp, [media.text_value(
                     f"{notes.ARTIFACT_TAG}/{record.name}", notes.artifact_note(record))])
@@ -224,7 +222,7 @@ class TBBackend:
 
     # -- rows ------------------------------------------------------------------------------
     def _row(self, step: int, walltime: float, values: dict[KeyPath, Any]) -> None:
-        if not self._has_axes:
+        if not self._axes.defined:
             event = self._scalars.event(step, walltime, values, self._tags)
             if event is not None:
                 self._write(event)
@@ -243,7 +241,7 @@ class TBBackend:
         if new:
             self._emit(step, walltime,
                        [media.text_value(KEYMAP_TAG, media.json_text(new))])
-        axes = self._has_axes
+        axes = self._axes.defined
         if axes:
             self._axes.observe(values)
         by_step: dict[int, list[Any]] = {step: []}
