@@ -215,7 +215,7 @@ class HttpBackend:
                 self._give_up(f"the collector refused the data: {exc}")
                 return
             except (TransientError, OSError) as exc:
-                self._note_unreachable(exc)
+                self._note_unreachable()
                 if not warned:
                     logger.warning("runlog http: collector %s unreachable (%s); batches are "
                                    "spooled in %s and sent when it answers", self.url, exc,
@@ -230,7 +230,7 @@ class HttpBackend:
             backoff = _BACKOFF[0]
             self._note_delivered()
 
-    def _note_unreachable(self, _error: BaseException) -> None:
+    def _note_unreachable(self) -> None:
         """A request failed and is retried: flush() stops waiting for delivery now."""
         with self._cond:
             self._unreachable = True

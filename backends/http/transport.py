@@ -78,11 +78,12 @@ class Collector:
 
     def __init__(self, url: str, token: str | None = None, timeout: float = 10.0,
                  retry_for: float = 30.0, stop: threading.Event | None = None,
-                 on_retry: Callable[[BaseException], None] | None = None) -> None:
+                 on_retry: Callable[[], None] | None = None) -> None:
         """``stop`` ends retries early; ``on_retry`` is told of each failed attempt that will
         be retried (the collector is not answering now)."""
         self.url = url.rstrip("/")
-        self._on_retry = on_retry
+        #: tenacity's before_sleep: runs after each failed attempt that will be retried
+        self._before_sleep = None if on_retry is None else (lambda _state: on_retry())
         self.timeout = timeout
         self.retry_for = retry_for
         self._stop = stop or threading.Event()
@@ -167,11 +168,6 @@ class Collector:
             reraise=True,
         )
         return retrying(self._once, method, path, data, headers, params, ok)
-
-    def _before_sleep(self, retry_state: tenacity.RetryCallState) -> None:
-        outcome = retry_state.outcome
-        if self._on_retry is not None and outcome is not None and outcome.failed:
-            self._on_retry(outcome.exception())
 
     def _once(self, method: str, path: str, data: bytes | None, headers: dict[str, str],
               params: dict[str, Any] | None, ok: tuple[int, ...]) -> requests.Response:
