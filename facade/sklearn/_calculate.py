@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from runlog.typespec.media.plot import Plot, plot_table
+from runlog.typespec.media.plot import Plot, plain_scalar, plot_table
 from runlog.typespec.media.table import Table
 
 from ._checks import fail
@@ -18,21 +18,16 @@ CHART_LIMIT = 1000
 RESIDUALS_LIMIT = 100
 
 
-def _plain(value: Any) -> Any:
-    """A numpy scalar as its Python value."""
-    return value.item() if hasattr(value, "item") and hasattr(value, "dtype") else value
-
-
 def chart(spec: str, columns: list[str], data: list[list[Any]], title: str | None = None) -> Plot:
     """A custom chart of wandb's ``spec`` over a table of ``columns`` x ``data``."""
-    rows = [[_plain(v) for v in row] for row in data]
+    rows = [[plain_scalar(v) for v in row] for row in data]
     table = Table(columns=columns, data=rows, max_rows=max(Table.MAX_ROWS, len(rows)))
     return plot_table(spec, table, {}, None if title is None else {"title": title})
 
 
 def class_name(fn: str, value: Any, labels: list[str] | None) -> Any:
     """An integer class ``c`` as ``labels[c]``; any other class value as it is."""
-    value = _plain(value)
+    value = plain_scalar(value)
     if labels is None or isinstance(value, bool) or not isinstance(value, int):
         return value
     if not 0 <= value < len(labels):
@@ -122,7 +117,7 @@ def _kept(fn: str, arg: str, wanted: Any, values: list[Any], names: list[Any]) -
         return list(range(len(values)))
     if isinstance(wanted, (str, bytes)) or not hasattr(wanted, "__iter__"):
         raise fail(fn, f"{arg} must be a list of classes, got {type(wanted).__name__}")
-    wanted = [_plain(w) for w in wanted]
+    wanted = [plain_scalar(w) for w in wanted]
     unknown = [w for w in wanted if w not in values and w not in names]
     if unknown:
         raise fail(fn, f"{arg} {unknown} are not classes of y_true or y_pred "

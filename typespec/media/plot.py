@@ -477,14 +477,14 @@ def _series(fn: str, arg: str, value: Any, allow_flat: bool = False) -> list[Any
     items = value.tolist() if hasattr(value, "tolist") else list(value)
     nested = [isinstance(v, Iterable) and not isinstance(v, (str, bytes)) for v in items]
     if allow_flat and not any(nested):
-        return [_plain(v) for v in items]
+        return [plain_scalar(v) for v in items]
     if not all(nested):
         raise DataError(f"runlog.plot.{fn}: {arg} must hold one sequence of values per series; "
                         "it mixes sequences and single values")
-    return [[_plain(v) for v in (s.tolist() if hasattr(s, "tolist") else s)] for s in items]
+    return [[plain_scalar(v) for v in (s.tolist() if hasattr(s, "tolist") else s)] for s in items]
 
 
-def _plain(value: Any) -> Any:
+def plain_scalar(value: Any) -> Any:
     """A numpy scalar as its Python value; anything else as it is (the Table checks it)."""
     return value.item() if hasattr(value, "item") and hasattr(value, "dtype") else value
 
